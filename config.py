@@ -1,0 +1,73 @@
+"""Configuration read from the environment, so one build runs in every place it is deployed."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url():
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'voip2bill.sqlite'}"
+    # Heroku-style URLs name the scheme "postgres"; SQLAlchemy wants the driver spelled out.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Defaults for every deployment; each value can be overridden by an environment variable."""
+
+    #: "production" refuses to start without a strong SECRET_KEY.
+    ENV_NAME = os.environ.get("VOIP2BILL_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions: HttpOnly and SameSite always; Secure everywhere but local debugging.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Idle timeout: the session cookie is refreshed on every request and expires after this.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    SESSION_REFRESH_EACH_REQUEST = True
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds a token's age
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Failed sign-ins allowed per e-mail address and per client address.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+
+    MAX_CALL_SECONDS = int(os.environ.get("MAX_CALL_SECONDS", "10800"))
+    HOLD_GRACE_SECONDS = int(os.environ.get("HOLD_GRACE_SECONDS", "300"))
+
+    # Seller details printed on invoices.
+    COMPANY_NAME = os.environ.get("COMPANY_NAME", "VoIP2Bill Telecom Ltd")
+    COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS", "1 Exchange Street\nLondon EC2A 1AA\nUnited Kingdom")
+    COMPANY_VAT_ID = os.environ.get("COMPANY_VAT_ID", "GB123456789")
+    COMPANY_EMAIL = os.environ.get("COMPANY_EMAIL", "billing@voip2bill.example")
+    COMPANY_BANK = os.environ.get("COMPANY_BANK", "IBAN GB29 NWBK 6016 1331 9268 19")
+    PAYMENT_TERMS_DAYS = int(os.environ.get("PAYMENT_TERMS_DAYS", "14"))
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@voip2bill.example")
+
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

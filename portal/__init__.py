@@ -1,0 +1,130 @@
+"""VoIP2Bill: the application factory. Each step of building the app is one named function."""
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides=None):
+    """Build the application; tests pass overrides, deployments use the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if config_overrides:
+        app.config.update(config_overrides)
+    check_secret_key(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def check_secret_key(app):
+    """Refuse a guessable key in production; elsewhere fall back to a per-instance random one."""
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config["ENV_NAME"] == "production":
+        if len(key) < 32:
+            raise RuntimeError("SECRET_KEY must be set to at least 32 characters in production")
+        return
+    if not key:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _instance_secret(instance_dir):
+    """A random key kept in instance/ so development sessions survive a restart."""
+    import secrets
+
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app):
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from portal import models  # noqa: F401  (registers every model with the metadata)
+    from portal.auth.session import init_login
+
+    init_login(app)
+
+
+def register_blueprints(app):
+    from portal.api import bp as api_bp
+    from portal.auth import bp as auth_bp
+    from portal.customer import bp as customer_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(customer_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_admin(app):
+    from portal.admin import init_admin
+
+    init_admin(app)
+
+
+def register_errorhandlers(app):
+    """HTML pages for people, the JSON error shape for anything under /api/."""
+    from flask import request
+    from flask_wtf.csrf import CSRFError
+
+    from portal.api.errors import error_response
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            name = getattr(error, "name", "Internal Server Error")
+            return error_response(code, name.lower().replace(" ", "_"), getattr(error, "description", name))
+        message = None
+        if code == 429:
+            message = ("Too many attempts. Please wait a few minutes before trying again "
+                       f"(limit: {error.description}).")
+            if request.endpoint == "auth.login":
+                from portal.auth.forms import LoginForm
+
+                return render_template("auth/login.html", form=LoginForm(), throttled=message), 429
+        return render_template("errors/error.html", error=error, code=code, message=message), code
+
+    def render_csrf_error(error):
+        if request.path.startswith("/api/"):
+            return error_response(400, "csrf_failed", error.description)
+        return render_template("errors/error.html", error=error, code=400,
+                               message="The form expired or was not sent from this site. "
+                                       "Please go back, reload and try again."), 400
+
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_csrf_error)
+
+
+def register_template_helpers(app):
+    from portal.formatting import init_formatting
+
+    init_formatting(app)
+
+
+def register_commands(app):
+    from portal.cli import init_commands
+
+    init_commands(app)

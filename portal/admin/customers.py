@@ -1,0 +1,57 @@
+"""Customer accounts and the people who sign in."""
+from flask_admin.form import rules
+from wtforms import PasswordField, SelectField
+from wtforms.validators import Optional
+
+from portal.admin.security import SecureModelView
+from portal.auth.passwords import hash_password
+from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
+from portal.models.auth import ROLES
+
+PROFILE = ("company_name", "company_website", "address", "city", "state", "zip_code", "country", "phone",
+           "fax", "language", "note")
+
+
+class AccountView(SecureModelView):
+    """Money fields are read-only here: balance moves only through the ledger, credit only through
+    credit events."""
+
+    column_list = ("code", "name", "currency", "billing", "balance", "credit_limit", "voip_plan", "status")
+    column_searchable_list = ("code", "name", "email", "company_name")
+    column_filters = ("billing", "status", "currency", "voip_plan.name", "below_limit")
+    column_default_sort = "code"
+    form_create_rules = ("code", "name", "email", "currency", "billing", "voip_plan", "status", "tax_rate",
+                         "timezone", rules.Header("Profile"), *PROFILE)
+    form_edit_rules = ("code", "name", "email", "billing", "voip_plan", "status", "tax_rate", "timezone",
+                       rules.Header("Profile"), *PROFILE)
+    form_columns = ("code", "name", "email", "currency", "billing", "voip_plan", "status", "tax_rate",
+                    "timezone", *PROFILE)
+    form_overrides = {"billing": SelectField, "status": SelectField}
+    form_args = {
+        "billing": {"choices": [(value, value.title()) for value in BILLING_METHODS]},
+        "status": {"choices": [(value, value.title()) for value in ACCOUNT_STATUSES]},
+    }
+
+    def get_edit_form(self):
+        """The currency is fixed at creation (every amount of the account is in it)."""
+        form_class = super().get_edit_form()
+        del form_class.currency
+        return form_class
+
+
+class UserView(SecureModelView):
+    column_list = ("email", "name", "role", "account", "active", "last_login_at")
+    column_searchable_list = ("email", "name")
+    column_filters = ("role", "active")
+    form_columns = ("email", "name", "role", "account", "active", "password")
+    form_overrides = {"role": SelectField}
+    form_args = {"role": {"choices": [(value, value.title()) for value in ROLES]}}
+    form_extra_fields = {"password": PasswordField("New password", validators=[Optional()],
+                                                   description="Leave empty to keep the current one.")}
+
+    def on_model_change(self, form, model, is_created):
+        model.email = model.email.strip().lower()
+        if form.password.data:
+            model.password_hash = hash_password(form.password.data)
+        elif is_created:
+            raise ValueError("A new user needs a password.")

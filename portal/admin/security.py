@@ -1,0 +1,50 @@
+"""Role checks for every admin page: admins see everything, accountants only what they need."""
+from flask import abort, redirect, request, url_for
+from flask_admin import BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal.admin.converters import FilterConverter, ModelConverter
+from portal.extensions import db
+
+
+class RoleGuard:
+    """Mixin for Flask-Admin views: only the listed roles get in; others are refused with 403."""
+
+    allowed_roles = ("admin",)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in self.allowed_roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+
+class SecureModelView(RoleGuard, ModelView):
+    """A model view with CSRF-protected forms (Flask-WTF) and sensible paging."""
+
+    form_base_class = FlaskForm
+    model_form_converter = ModelConverter
+    filter_converter = FilterConverter()
+    page_size = 50
+    can_set_page_size = True
+    can_view_details = True
+
+    def __init__(self, model, name=None, category=None, endpoint=None, **kwargs):
+        super().__init__(model, db.session, name=name, category=category, endpoint=endpoint, **kwargs)
+
+
+class ReadOnlyModelView(SecureModelView):
+    """For records that are history (ledger, CDRs, audit): never edited from a form."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_export = True
+
+
+class SecureBaseView(RoleGuard, BaseView):
+    """Custom admin pages (reports, runs) with the same role checks."""

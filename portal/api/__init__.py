@@ -1,0 +1,6 @@
+"""JSON API v1 for switches and integrations (DESIGN §5)."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from portal.api import errors  # noqa: E402,F401

@@ -1,0 +1,64 @@
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import bp
+from portal.auth.forms import LoginForm, PasswordChangeForm
+from portal.auth.passwords import WeakPassword
+from portal.auth.service import PasswordMismatch, authenticate, change_password
+from portal.auth.session import home_for
+from portal.extensions import db, limiter
+from portal.urls import safe_next
+
+
+def _failed_login(response):
+    """Only failed attempts count against the throttle; a success redirects."""
+    return response.status_code != 302
+
+
+def _login_email_key():
+    return "login-email:" + request.form.get("email", "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_login_email_key, deduct_when=_failed_login)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            # A fresh session at sign-in: nothing planted before it survives (session fixation).
+            session.clear()
+            login_user(user)
+            return redirect(safe_next(form.next.data) or home_for(user))
+        flash("Wrong e-mail or password.", "danger")
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have been signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except (PasswordMismatch, WeakPassword) as error:
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,6 @@
+"""The customer self-care portal: balance, calls, invoices, top-up, rates, settings."""
+from flask import Blueprint
+
+bp = Blueprint("customer", __name__)
+
+from portal.customer import views  # noqa: E402,F401

@@ -1,0 +1,137 @@
+"""A realistic demo operator: two carriers, retail and carrier decks, VoIP plans, a ban plan, staff
+and three customers. Calls are never invented here; they go through the rating pipeline."""
+from datetime import date, time
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.auth.service import create_user
+from portal.extensions import db
+from portal.models import (
+    Account, BanPlan, BanPrefix, CarrierPlan, CarrierRate, Gateway, PeakHoliday, PeakSchedule, Provider,
+    RetailPlan, RetailRate, Switch, User, VoipPlan, VoipPlanRetailPlan,
+)
+
+ADMIN = ("admin", "admin@voip2bill.example", "admin-demo-2026")
+ACCOUNTANT = ("accountant", "accountant@voip2bill.example", "books-demo-2026")
+CUSTOMERS = (
+    ("customer", "alice@acme.example", "alice-demo-2026"),
+    ("customer", "bob@bistro.example", "bob-demo-2026"),
+    ("customer", "carol@carolina.example", "carol-demo-2026"),
+)
+
+#: (prefix, destination, retail per minute off-peak, peak, carrier A cost, carrier B cost)
+DESTINATIONS = (
+    ("44", "United Kingdom", "0.0200", "0.0300", "0.0060", "0.0055"),
+    ("447", "United Kingdom Mobile", "0.0600", "0.0800", "0.0210", "0.0240"),
+    ("4420", "United Kingdom London", "0.0150", "0.0250", "0.0050", "0.0048"),
+    ("49", "Germany", "0.0250", "0.0350", "0.0070", "0.0075"),
+    ("4915", "Germany Mobile", "0.0700", "0.0900", "0.0300", "0.0280"),
+    ("4916", "Germany Mobile", "0.0700", "0.0900", "0.0300", "0.0280"),
+    ("4917", "Germany Mobile", "0.0700", "0.0900", "0.0300", "0.0280"),
+    ("33", "France", "0.0250", "0.0350", "0.0080", "0.0070"),
+    ("336", "France Mobile", "0.0650", "0.0850", "0.0250", "0.0260"),
+    ("337", "France Mobile", "0.0650", "0.0850", "0.0250", "0.0260"),
+    ("34", "Spain", "0.0250", "0.0350", "0.0075", "0.0080"),
+    ("346", "Spain Mobile", "0.0600", "0.0800", "0.0220", "0.0210"),
+    ("39", "Italy", "0.0250", "0.0350", "0.0080", "0.0085"),
+    ("393", "Italy Mobile", "0.0650", "0.0850", "0.0240", "0.0230"),
+    ("1", "United States", "0.0150", "0.0150", "0.0040", "0.0035"),
+    ("1212", "United States New York", "0.0120", "0.0120", "0.0035", "0.0033"),
+    ("91", "India", "0.0450", "0.0450", "0.0150", "0.0140"),
+    ("86", "China", "0.0400", "0.0400", "0.0120", "0.0130"),
+    ("61", "Australia", "0.0450", "0.0550", "0.0150", "0.0160"),
+    ("614", "Australia Mobile", "0.0900", "0.1100", "0.0400", "0.0420"),
+)
+#: Premium and satellite ranges nobody on these plans may call.
+BANNED = ("44900", "44909", "1900", "4919", "881", "882")
+
+
+def _retail_deck(plan, rows, peak=True, factor=Decimal(1)):
+    """UK destinations bill 30 s then 6 s increments, the rest per second."""
+    for prefix, name, off_peak, peak_price, _, _ in rows:
+        uk = prefix.startswith("44")
+        db.session.add(RetailRate(
+            plan=plan, prefix=prefix, destination=name,
+            rate=(Decimal(off_peak) * factor).quantize(Decimal("0.0001")),
+            rate_peak=(Decimal(peak_price) * factor).quantize(Decimal("0.0001")) if peak else None,
+            t1=30 if uk else 1, t2=6 if uk else 1))
+
+
+def _carrier_deck(plan, column):
+    for row in DESTINATIONS:
+        db.session.add(CarrierRate(plan=plan, prefix=row[0], destination=row[1], rate=Decimal(row[column]),
+                                   t1=1, t2=1))
+
+
+class DemoExists(RuntimeError):
+    """The demo was loaded already; loading it twice would duplicate customers."""
+
+
+def load_demo():
+    """Create the demo objects; returns (role, e-mail, password) for each login."""
+    if db.session.scalar(select(User).where(User.email == ADMIN[1])):
+        raise DemoExists("The demo data is already loaded; nothing was changed.")
+
+    carrier_a = Provider(name="Atlas Voice", priority=1, description="Tier-1 wholesale carrier")
+    carrier_a.gateways = [Gateway(name="atlas-lon", host="sip.atlas-voice.example", port=5060, prefix="0101#"),
+                          Gateway(name="atlas-fra", host="sip-fra.atlas-voice.example", port=5060,
+                                  prefix="0101#")]
+    carrier_b = Provider(name="Borealis Telecom", priority=2, description="Mobile specialist")
+    carrier_b.gateways = [Gateway(name="borealis-ams", host="198.51.100.20", port=5080, prefix="77")]
+    db.session.add_all([carrier_a, carrier_b])
+
+    peak = PeakSchedule(name="UK business hours", timezone="Europe/London", weekdays="0,1,2,3,4",
+                        start_time=time(8), end_time=time(19), holiday_country="GB",
+                        extra_holidays=[PeakHoliday(day=date(2026, 12, 24),
+                                                    name="Christmas Eve")])
+    retail_eur = RetailPlan(name="Standard EUR", currency="EUR", decimals=4, peak_schedule=peak,
+                            description="Retail deck with peak hours on UK working days")
+    retail_uk_callers = RetailPlan(name="UK callers EUR", currency="EUR", decimals=4,
+                                   description="Cheaper UK rates for callers with a UK CLI")
+    retail_usd = RetailPlan(name="Standard USD", currency="USD", decimals=4)
+    db.session.add_all([retail_eur, retail_uk_callers, retail_usd])
+    _retail_deck(retail_eur, DESTINATIONS)
+    _retail_deck(retail_uk_callers, [row for row in DESTINATIONS if row[0].startswith("44")], peak=False,
+                 factor=Decimal("0.8"))
+    _retail_deck(retail_usd, DESTINATIONS, peak=False, factor=Decimal("1.10"))
+
+    carrier_eur_a = CarrierPlan(name="Atlas EUR", currency="EUR", provider=carrier_a)
+    carrier_eur_b = CarrierPlan(name="Borealis EUR", currency="EUR", provider=carrier_b)
+    db.session.add_all([carrier_eur_a, carrier_eur_b])
+    _carrier_deck(carrier_eur_a, 4)
+    _carrier_deck(carrier_eur_b, 5)
+
+    bans = BanPlan(name="Premium and satellite", prefixes=[BanPrefix(prefix=p) for p in BANNED])
+    plan_eur = VoipPlan(name="Business EUR", currency="EUR", no_loss=True,
+                        carrier_plans=[carrier_eur_a, carrier_eur_b], ban_plans=[bans],
+                        retail_links=[VoipPlanRetailPlan(retail_plan=retail_uk_callers, caller_prefix="44",
+                                                         priority=0),
+                                      VoipPlanRetailPlan(retail_plan=retail_eur, priority=1)])
+    plan_usd = VoipPlan(name="Business USD", currency="USD", carrier_plans=[carrier_eur_a, carrier_eur_b],
+                        ban_plans=[bans], retail_links=[VoipPlanRetailPlan(retail_plan=retail_usd)])
+    db.session.add_all([bans, plan_eur, plan_usd])
+    db.session.add(Switch(name="edge-asterisk-1", ip_address="192.0.2.10", description="Asterisk 20 edge"))
+
+    alice = Account(code="1001", name="Acme Widgets Ltd", email=CUSTOMERS[0][1], currency="EUR",
+                    billing="prepaid", voip_plan=plan_eur, country="GB", timezone="Europe/London",
+                    language="en_GB", tax_rate=Decimal("20"), company_name="Acme Widgets Ltd",
+                    address="12 Long Lane", city="London", zip_code="SE1 4PG", phone="+442071234567")
+    bob = Account(code="1002", name="Bistro Bob GmbH", email=CUSTOMERS[1][1], currency="EUR",
+                  billing="postpaid", credit_limit=Decimal("500"), voip_plan=plan_eur, country="DE",
+                  timezone="Europe/Berlin", language="de_DE", tax_rate=Decimal("19"),
+                  company_name="Bistro Bob GmbH", address="Hauptstraße 5", city="Berlin", zip_code="10115",
+                  phone="+4930123456")
+    carol = Account(code="2001", name="Carolina Call Center LLC", email=CUSTOMERS[2][1], currency="USD",
+                    billing="prepaid", voip_plan=plan_usd, country="US", timezone="America/New_York",
+                    language="en_US", tax_rate=Decimal("0"), company_name="Carolina Call Center LLC",
+                    address="200 Main St", city="Charlotte", state="NC", zip_code="28202",
+                    phone="+17045550100")
+    db.session.add_all([alice, bob, carol])
+    db.session.flush()
+
+    create_user(ADMIN[1], ADMIN[2], "admin", name="Demo Admin")
+    create_user(ACCOUNTANT[1], ACCOUNTANT[2], "accountant", name="Demo Accountant")
+    for (_, email, password), account in zip(CUSTOMERS, (alice, bob, carol)):
+        create_user(email, password, "customer", name=account.name, account=account)
+    return [ADMIN, ACCOUNTANT, *CUSTOMERS]

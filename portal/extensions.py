@@ -1,0 +1,31 @@
+"""Every Flask extension object lives here, unbound, so modules can import them without an app."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+
+#: Named constraints make Alembic migrations portable between SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+admin = Admin(
+    name="VoIP2Bill admin",
+    url="/admin",
+    endpoint="admin",
+    theme=Bootstrap4Theme(base_template="admin/voip2bill_base.html", fluid=True),
+)
