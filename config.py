@@ -2,6 +2,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -33,7 +34,7 @@ class Config:
     ENV_NAME = os.environ.get("VOIP2BILL_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
 
     # Sessions: HttpOnly and SameSite always; Secure everywhere but local debugging.
     SESSION_COOKIE_HTTPONLY = True

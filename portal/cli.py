@@ -1,5 +1,6 @@
 """`flask` commands: setup, demo data, users. Each command commits once, or rolls back on error."""
 import click
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -7,6 +8,7 @@ from portal.extensions import db
 
 
 @click.command("setup")
+@with_appcontext
 def setup_command():
     """Upgrade the schema and load reference data; safe to run again."""
     from portal.reference import load_reference_data
@@ -20,6 +22,7 @@ def setup_command():
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Add a realistic demo: carriers, tariffs, an admin, an accountant and three customers."""
     from portal.demo import DemoExists, load_demo
@@ -37,6 +40,7 @@ def demo_command():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "accountant", "customer"]), required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)

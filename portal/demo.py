@@ -8,8 +8,21 @@ from sqlalchemy import select
 from portal.auth.service import create_user
 from portal.extensions import db
 from portal.models import (
-    Account, BanPlan, BanPrefix, CarrierPlan, CarrierRate, Gateway, PeakHoliday, PeakSchedule, Provider,
-    RetailPlan, RetailRate, Switch, User, VoipPlan, VoipPlanRetailPlan,
+    Account,
+    BanPlan,
+    BanPrefix,
+    CarrierPlan,
+    CarrierRate,
+    Gateway,
+    PeakHoliday,
+    PeakSchedule,
+    Provider,
+    RetailPlan,
+    RetailRate,
+    Switch,
+    User,
+    VoipPlan,
+    VoipPlanRetailPlan,
 )
 
 ADMIN = ("admin", "admin@voip2bill.example", "admin-demo-2026")
@@ -115,16 +128,16 @@ def load_demo():
 
     alice = Account(code="1001", name="Acme Widgets Ltd", email=CUSTOMERS[0][1], currency="EUR",
                     billing="prepaid", voip_plan=plan_eur, country="GB", timezone="Europe/London",
-                    language="en_GB", tax_rate=Decimal("20"), company_name="Acme Widgets Ltd",
+                    language="en_GB", tax_rate=Decimal(20), company_name="Acme Widgets Ltd",
                     address="12 Long Lane", city="London", zip_code="SE1 4PG", phone="+442071234567")
     bob = Account(code="1002", name="Bistro Bob GmbH", email=CUSTOMERS[1][1], currency="EUR",
-                  billing="postpaid", credit_limit=Decimal("500"), voip_plan=plan_eur, country="DE",
-                  timezone="Europe/Berlin", language="de_DE", tax_rate=Decimal("19"),
+                  billing="postpaid", credit_limit=Decimal(500), voip_plan=plan_eur, country="DE",
+                  timezone="Europe/Berlin", language="de_DE", tax_rate=Decimal(19),
                   company_name="Bistro Bob GmbH", address="Hauptstraße 5", city="Berlin", zip_code="10115",
                   phone="+4930123456")
     carol = Account(code="2001", name="Carolina Call Center LLC", email=CUSTOMERS[2][1], currency="USD",
                     billing="prepaid", voip_plan=plan_usd, country="US", timezone="America/New_York",
-                    language="en_US", tax_rate=Decimal("0"), company_name="Carolina Call Center LLC",
+                    language="en_US", tax_rate=Decimal(0), company_name="Carolina Call Center LLC",
                     address="200 Main St", city="Charlotte", state="NC", zip_code="28202",
                     phone="+17045550100")
     db.session.add_all([alice, bob, carol])

@@ -1,8 +1,8 @@
 """The admin side: Flask-Admin at /admin (endpoint `admin`), one view per model or page."""
+from portal import models as m
 from portal.admin import carriers, catalog, customers, history, invoices, tariffs, watchdog
 from portal.admin.dashboard import DashboardView
 from portal.extensions import admin
-from portal import models as m
 
 _dashboard = DashboardView(name="Dashboard", endpoint="admin", url="/admin")
 

@@ -3,7 +3,7 @@ from flask_admin.form import rules
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from portal.admin.security import SecureModelView
+from portal.admin.security import SecureModelView, money_formatters
 from portal.auth.passwords import hash_password
 from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
 from portal.models.auth import ROLES
@@ -20,6 +20,8 @@ class AccountView(SecureModelView):
     column_searchable_list = ("code", "name", "email", "company_name")
     column_filters = ("billing", "status", "currency", "voip_plan.name", "below_limit")
     column_default_sort = "code"
+    column_formatters = money_formatters("balance", "credit_limit")
+    can_delete = False  # accounts with history are closed (status), never deleted
     form_create_rules = ("code", "name", "email", "currency", "billing", "voip_plan", "status", "tax_rate",
                          "timezone", rules.Header("Profile"), *PROFILE)
     form_edit_rules = ("code", "name", "email", "billing", "voip_plan", "status", "tax_rate", "timezone",

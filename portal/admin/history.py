@@ -1,5 +1,5 @@
 """Records that are history: the ledger, CDRs, holds, audit events. Read-only, filterable, exportable."""
-from portal.admin.security import ReadOnlyModelView
+from portal.admin.security import ReadOnlyModelView, money_formatters
 
 
 class LedgerTransactionView(ReadOnlyModelView):
@@ -7,6 +7,7 @@ class LedgerTransactionView(ReadOnlyModelView):
     column_filters = ("type", "currency", "account.code", "created_at")
     column_searchable_list = ("description",)
     column_default_sort = ("created_at", True)
+    column_formatters = money_formatters("amount")
 
 
 class PostingView(ReadOnlyModelView):
@@ -27,6 +28,7 @@ class HoldView(ReadOnlyModelView):
                    "expires_at")
     column_filters = ("status", "created_at")
     column_default_sort = ("created_at", True)
+    column_formatters = money_formatters("amount")
 
 
 class CdrView(ReadOnlyModelView):
@@ -35,6 +37,7 @@ class CdrView(ReadOnlyModelView):
     column_filters = ("status", "account_code", "start", "destination", "provider_name", "hangup_cause")
     column_searchable_list = ("uuid", "caller", "callee", "number")
     column_default_sort = ("start", True)
+    column_formatters = money_formatters("price")
     page_size = 100
 
 

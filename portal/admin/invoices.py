@@ -1,5 +1,5 @@
 """Invoices and credit notes, for admins and accountants."""
-from portal.admin.security import ReadOnlyModelView
+from portal.admin.security import ReadOnlyModelView, money_formatters
 
 
 class InvoiceView(ReadOnlyModelView):
@@ -11,3 +11,4 @@ class InvoiceView(ReadOnlyModelView):
     column_default_sort = ("issued_at", True)
     column_details_exclude_list = ("pdf",)
     column_export_exclude_list = ("pdf",)
+    column_formatters = money_formatters("subtotal", "tax", "total")

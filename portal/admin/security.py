@@ -34,7 +34,7 @@ class SecureModelView(RoleGuard, ModelView):
     can_view_details = True
 
     def __init__(self, model, name=None, category=None, endpoint=None, **kwargs):
-        super().__init__(model, db.session, name=name, category=category, endpoint=endpoint, **kwargs)
+        super().__init__(model, db, name=name, category=category, endpoint=endpoint, **kwargs)
 
 
 class ReadOnlyModelView(SecureModelView):
@@ -48,3 +48,23 @@ class ReadOnlyModelView(SecureModelView):
 
 class SecureBaseView(RoleGuard, BaseView):
     """Custom admin pages (reports, runs) with the same role checks."""
+
+
+def money_column(view, context, model, name):
+    """A money cell in the row's own currency (rates keep four places, amounts the currency's)."""
+    from portal.formatting import money
+
+    value = getattr(model, name)
+    currency = getattr(model, "currency", None) or getattr(getattr(model, "plan", None), "currency", None)
+    if value is None or currency is None:
+        return value
+    if name in RATE_FIELDS:  # at least four places, more when the rate has them
+        return money(value, currency, digits=max(4, -value.normalize().as_tuple().exponent))
+    return money(value, currency)
+
+
+RATE_FIELDS = {"rate", "rate_peak", "connect_fee", "max_rate"}
+
+
+def money_formatters(*names):
+    return {name: money_column for name in names}

@@ -1,5 +1,5 @@
 """Retail and carrier plans and rates, peak schedules, ban plans, VoIP plans, dial rules."""
-from portal.admin.security import SecureModelView
+from portal.admin.security import SecureModelView, money_formatters
 from portal.models import BanPrefix, PeakHoliday, VoipPlanRetailPlan
 
 RATE_COLUMNS = ("plan", "prefix", "number", "destination", "rate", "rate_peak", "connect_fee", "t1", "t2",
@@ -36,6 +36,7 @@ class RateView(SecureModelView):
     column_searchable_list = ("prefix", "number", "destination")
     column_filters = ("plan.name", "prefix", "destination", "effective_from")
     column_default_sort = "prefix"
+    column_formatters = money_formatters("rate", "rate_peak", "connect_fee")
     page_size = 100
 
 

@@ -34,6 +34,7 @@ def login():
             db.session.commit()
             # A fresh session at sign-in: nothing planted before it survives (session fixation).
             session.clear()
+            session.permanent = True
             login_user(user)
             return redirect(safe_next(form.next.data) or home_for(user))
         flash("Wrong e-mail or password.", "danger")

@@ -2,8 +2,8 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.customer import bp
 from portal.auth.session import role_required
+from portal.customer import bp
 from portal.extensions import db
 from portal.ledger.balance import available, open_holds
 from portal.models import LedgerTransaction

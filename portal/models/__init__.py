@@ -6,11 +6,27 @@ from portal.models.catalog import Country, Currency, HangupCause, Prefix
 from portal.models.cdrs import Cdr
 from portal.models.invoices import DocumentSequence, Invoice, InvoiceLine
 from portal.models.ledger import (
-    CreditLimitEvent, Hold, IdempotencyRecord, LedgerAccount, LedgerTransaction, Posting, Voucher,
+    CreditLimitEvent,
+    Hold,
+    IdempotencyRecord,
+    LedgerAccount,
+    LedgerTransaction,
+    Posting,
+    Voucher,
 )
 from portal.models.tariffs import (
-    BanPlan, BanPrefix, CarrierPlan, CarrierRate, DialRule, PeakHoliday, PeakSchedule, RetailPlan,
-    RetailRate, TariffVersion, VoipPlan, VoipPlanRetailPlan,
+    BanPlan,
+    BanPrefix,
+    CarrierPlan,
+    CarrierRate,
+    DialRule,
+    PeakHoliday,
+    PeakSchedule,
+    RetailPlan,
+    RetailRate,
+    TariffVersion,
+    VoipPlan,
+    VoipPlanRetailPlan,
 )
 from portal.models.watchdog import Alarm, NumberListEntry, WatchdogRule
 

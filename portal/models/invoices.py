@@ -3,7 +3,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    CheckConstraint, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, SmallInteger, String, Text,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship

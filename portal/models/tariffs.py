@@ -4,10 +4,20 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (
-    CheckConstraint, Column, Date, ForeignKey, Index, Integer, SmallInteger, String, Table, Text, Time,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db

@@ -4,7 +4,7 @@ SQLite has no decimal type: SQLAlchemy's own Numeric would round-trip money thro
 (and warns about it). `Money` stores an exact scaled integer on SQLite and NUMERIC on PostgreSQL,
 so a float never touches money on either database.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Numeric
@@ -20,7 +20,7 @@ class Money(TypeDecorator):
     cache_ok = True
 
     def __init__(self, precision=18, scale=MONEY_SCALE):
-        super().__init__()
+        super().__init__(precision=precision, scale=scale)
         self.precision = precision
         self.scale = scale
         self._factor = Decimal(10) ** scale
@@ -70,7 +70,7 @@ class Money(TypeDecorator):
 
 def utcnow():
     """Aware UTC now: every stored time is UTC; people see it in their own zone."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -83,8 +83,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -93,8 +93,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def one_of(column, values):

@@ -1,0 +1,124 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL when DATABASE_URL names one) built by the
+migrations once per run, emptied after every test; the app, a client, a CLI runner, sign-in help."""
+import os
+import re
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+from portal.reference import load_reference_data
+
+#: Loaded once per run and kept between tests.
+KEPT_TABLES = {"currencies", "countries", "prefixes", "hangup_causes", "alembic_version", "tariff_version"}
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL') or 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def make_app(database_url, **overrides):
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-" + "x" * 40,
+              "SESSION_COOKIE_SECURE": False}
+    config.update(overrides)
+    return create_app(config)
+
+
+def drop_everything():
+    """Start from an empty database, whatever an earlier run left."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def empty_tables():
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        drop_everything()
+        upgrade()
+        load_reference_data()
+        db.session.commit()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(_schema):
+    app = make_app(_schema)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Signs in through the real form, CSRF token included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def csrf_token(self, path="/login"):
+        page = self._client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, email, password, next_url=None):
+        data = {"email": email, "password": password, "csrf_token": self.csrf_token()}
+        if next_url:
+            data["next"] = next_url
+        return self._client.post("/login", data=data)
+
+    def logout(self):
+        token = self.csrf_token("/password")
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,124 @@
+"""Every admin URL is guarded by role; CSRF guards every form; sign-in is throttled."""
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Provider
+from tests import factories
+from tests.factories import PASSWORD
+
+ACCOUNTANT_PAGES = {"/admin/", "/admin/invoice/"}
+
+
+def admin_urls(app):
+    """Every admin page that takes no URL argument (list, create, export pages…)."""
+    urls = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") and not rule.arguments and "GET" in rule.methods:
+            urls.add(rule.rule)
+    return sorted(urls)
+
+
+@pytest.fixture
+def staff(app):
+    with app.app_context():
+        factories.user(role="admin", email="admin@example.com")
+        factories.user(role="accountant", email="accountant@example.com")
+        factories.user(role="customer", email="customer@example.com")
+        db.session.commit()
+
+
+def test_there_are_many_admin_urls(app):
+    assert len(admin_urls(app)) > 40
+
+
+def test_customer_is_refused_every_admin_url(app, client, auth, staff):
+    auth.login("customer@example.com", PASSWORD)
+    for url in admin_urls(app):
+        assert client.get(url).status_code == 403, url
+
+
+def test_anonymous_is_sent_to_sign_in_from_every_admin_url(app, client, staff):
+    for url in admin_urls(app):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+def test_accountant_sees_invoices_but_nothing_else(app, client, auth, staff):
+    auth.login("accountant@example.com", PASSWORD)
+    for url in admin_urls(app):
+        status = client.get(url).status_code
+        if url in ACCOUNTANT_PAGES:
+            assert status == 200, url
+        elif url.startswith("/admin/invoice/"):
+            assert status in (200, 302, 404), url
+        else:
+            assert status == 403, url
+
+
+def test_admin_reaches_every_list_page(app, client, auth, staff):
+    auth.login("admin@example.com", PASSWORD)
+    for url in admin_urls(app):
+        if url.endswith("/") and url.count("/") <= 3:
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ["admin", "accountant"])
+def test_staff_have_no_customer_portal(client, auth, staff, role):
+    auth.login(f"{role}@example.com", PASSWORD)
+    assert client.get("/").status_code == 403
+
+
+def test_login_without_csrf_token_is_refused(client, staff):
+    response = client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_admin_form_without_csrf_token_creates_nothing(app, client, auth, staff):
+    auth.login("admin@example.com", PASSWORD)
+    response = client.post("/admin/provider/new/", data={"name": "Sneaky", "priority": "1"})
+    assert response.status_code in (200, 400)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Provider)) == 0
+
+
+def test_admin_form_with_csrf_token_creates(app, client, auth, staff):
+    auth.login("admin@example.com", PASSWORD)
+    token = auth.csrf_token("/admin/provider/new/")
+    response = client.post("/admin/provider/new/", data={"csrf_token": token, "name": "Real", "priority": "1",
+                                                         "description": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Provider.name)) == "Real"
+
+
+def test_logout_without_csrf_token_is_refused(client, auth, staff):
+    auth.login("admin@example.com", PASSWORD)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/admin/").status_code == 200
+
+
+def test_login_is_throttled_per_account(client, auth, staff):
+    for _ in range(5):
+        assert auth.login("admin@example.com", "wrong-password-123").status_code == 401
+    response = auth.login("admin@example.com", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # Another account from the same address is not locked by this one.
+    assert auth.login("accountant@example.com", PASSWORD).status_code == 302
+
+
+def test_login_is_throttled_per_address(app, client, auth, staff):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    for n in range(3):
+        assert auth.login(f"guess{n}@example.com", "wrong-password-123").status_code == 401
+    response = auth.login("admin@example.com", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_successful_logins_do_not_count_against_the_throttle(client, auth, staff):
+    for _ in range(8):
+        assert auth.login("admin@example.com", PASSWORD).status_code == 302
+        auth.logout()

@@ -1,0 +1,54 @@
+import importlib
+
+import pytest
+
+import config
+from portal import create_app
+
+
+def test_factory_applies_overrides(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "k" * 40})
+    assert app.testing
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == database_url
+    assert {"auth", "customer", "api"} <= set(app.blueprints)
+    assert app.url_map.bind("localhost").match("/admin/")[0] == "admin.index"
+
+
+def test_default_database_is_sqlite_under_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    reloaded = importlib.reload(config)
+    assert reloaded.Config.SQLALCHEMY_DATABASE_URI == f"sqlite:///{reloaded.INSTANCE_DIR / 'voip2bill.sqlite'}"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("postgres://u:p@db/x", "postgresql+psycopg://u:p@db/x"),
+    ("postgresql://u:p@db/x", "postgresql+psycopg://u:p@db/x"),
+    ("postgresql+psycopg://u:p@db/x", "postgresql+psycopg://u:p@db/x"),
+    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+])
+def test_database_url_from_environment(monkeypatch, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert importlib.reload(config).Config.SQLALCHEMY_DATABASE_URI == expected
+    monkeypatch.delenv("DATABASE_URL")
+    importlib.reload(config)
+
+
+@pytest.mark.parametrize("key", ["", "short-key"])
+def test_production_refuses_missing_or_short_secret_key(database_url, key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def test_production_accepts_long_secret_key_and_secure_cookies(database_url):
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 48, "SESSION_COOKIE_SECURE": True,
+                      "SQLALCHEMY_DATABASE_URI": database_url})
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_SECURE"]
+
+
+def test_development_without_key_gets_a_random_persistent_one(database_url, tmp_path, monkeypatch):
+    monkeypatch.setattr("portal.ROOT", tmp_path)
+    first = create_app({"SECRET_KEY": "", "SQLALCHEMY_DATABASE_URI": database_url})
+    second = create_app({"SECRET_KEY": "", "SQLALCHEMY_DATABASE_URI": database_url})
+    assert len(first.config["SECRET_KEY"]) >= 32
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
