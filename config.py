@@ -8,7 +8,7 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
-def _env_bool(name, default=False):
+def _env_bool(name, default=None):
     value = os.environ.get(name)
     if value is None:
         return default
@@ -39,7 +39,8 @@ class Config:
     # Sessions: HttpOnly and SameSite always; Secure everywhere but local debugging.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    #: None: Secure unless the app runs in debug mode (decided in create_app).
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", None)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Idle timeout: the session cookie is refreshed on every request and expires after this.

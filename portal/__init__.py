@@ -20,6 +20,7 @@ def create_app(config_overrides=None):
     if config_overrides:
         app.config.update(config_overrides)
     check_secret_key(app)
+    secure_cookies(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
@@ -40,6 +41,13 @@ def check_secret_key(app):
         return
     if not key:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def secure_cookies(app):
+    """Cookies travel only over HTTPS (browsers treat localhost as secure), except when debugging."""
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not app.debug
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
 
 def _instance_secret(instance_dir):
@@ -72,10 +80,13 @@ def register_blueprints(app):
     from portal.api import bp as api_bp
     from portal.auth import bp as auth_bp
     from portal.customer import bp as customer_bp
+    from portal.extensions import csrf
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(customer_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # The API authenticates each request with a bearer key, never a cookie: CSRF cannot apply.
+    csrf.exempt(api_bp)
 
 
 def register_admin(app):

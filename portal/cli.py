@@ -1,6 +1,6 @@
 """`flask` commands: setup, demo data, users. Each command commits once, or rolls back on error."""
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -69,6 +69,58 @@ def create_user_command(email, role, password, account_code, name):
     click.echo(f"Created {role} {email.strip().lower()}.")
 
 
+api_key_group = AppGroup("api-key", help="API keys for switches and integrations.")
+
+
+@api_key_group.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "switch"]), required=True)
+def api_key_create_command(name, role):
+    """Create a key; it is printed once, on the last line, and stored only as a hash."""
+    from portal.auth.api_keys import create_api_key
+    from portal.models import ApiKey
+
+    if db.session.scalar(select(ApiKey).where(ApiKey.name == name)):
+        raise click.ClickException(f"A key named {name} exists already.")
+    key, token = create_api_key(name, role)
+    db.session.commit()
+    click.echo(f"Created {role} key {name} ({key.key_prefix}…). Keep it now; it cannot be shown again:")
+    click.echo(token)
+
+
+@api_key_group.command("revoke")
+@click.argument("name")
+def api_key_revoke_command(name):
+    """Revoke a key: the next request with it is refused."""
+    from portal.auth.api_keys import revoke_api_key
+    from portal.models import ApiKey
+
+    key = db.session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        raise click.ClickException(f"No key named {name}.")
+    revoke_api_key(key)
+    db.session.commit()
+    click.echo(f"Revoked {name}.")
+
+
+ledger_group = AppGroup("ledger", help="The double-entry ledger.")
+
+
+@ledger_group.command("verify")
+def ledger_verify_command():
+    """Check that every transaction sums to zero and every cached balance equals its postings."""
+    from portal.ledger.verify import verify
+
+    problems = verify()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) found.")
+    click.echo("Ledger verified: every transaction balances and every cached balance matches its postings.")
+
+
 def init_commands(app):
-    for command in (setup_command, demo_command, create_user_command):
+    from portal.benchmarks import bench_group
+
+    for command in (setup_command, demo_command, create_user_command, api_key_group, ledger_group, bench_group):
         app.cli.add_command(command)

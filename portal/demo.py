@@ -5,8 +5,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from portal.audit import SYSTEM
 from portal.auth.service import create_user
 from portal.extensions import db
+from portal.ledger.accounts import customer_ledger
+from portal.ledger.operations import credit, payment
 from portal.models import (
     Account,
     BanPlan,
@@ -131,7 +134,7 @@ def load_demo():
                     language="en_GB", tax_rate=Decimal(20), company_name="Acme Widgets Ltd",
                     address="12 Long Lane", city="London", zip_code="SE1 4PG", phone="+442071234567")
     bob = Account(code="1002", name="Bistro Bob GmbH", email=CUSTOMERS[1][1], currency="EUR",
-                  billing="postpaid", credit_limit=Decimal(500), voip_plan=plan_eur, country="DE",
+                  billing="postpaid", voip_plan=plan_eur, country="DE",
                   timezone="Europe/Berlin", language="de_DE", tax_rate=Decimal(19),
                   company_name="Bistro Bob GmbH", address="Hauptstraße 5", city="Berlin", zip_code="10115",
                   phone="+4930123456")
@@ -142,6 +145,12 @@ def load_demo():
                     phone="+17045550100")
     db.session.add_all([alice, bob, carol])
     db.session.flush()
+
+    for account in (alice, bob, carol):
+        customer_ledger(account)
+    credit(bob, Decimal(500), SYSTEM, description="Credit limit agreed at sign-up")
+    payment(alice, Decimal(50), SYSTEM, description="Opening top-up")
+    payment(carol, Decimal(100), SYSTEM, description="Opening top-up")
 
     create_user(ADMIN[1], ADMIN[2], "admin", name="Demo Admin")
     create_user(ACCOUNTANT[1], ACCOUNTANT[2], "accountant", name="Demo Accountant")

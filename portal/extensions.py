@@ -34,11 +34,13 @@ admin = Admin(
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys unless asked, and locks instead of waiting; fix both."""
+    """SQLite ignores foreign keys unless asked, and fails instead of waiting for a lock; fix both."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Readers do not block the writer, and a commit appends to the log instead of rewriting pages.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

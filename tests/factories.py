@@ -10,6 +10,10 @@ _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery"
 
 
+def next_number():
+    return next(_seq)
+
+
 def voip_plan(currency="EUR", **fields):
     n = next(_seq)
     retail = RetailPlan(name=f"Retail {n}", currency=currency)

@@ -39,11 +39,18 @@ def test_production_refuses_missing_or_short_secret_key(database_url, key):
         create_app({"ENV_NAME": "production", "SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": database_url})
 
 
-def test_production_accepts_long_secret_key_and_secure_cookies(database_url):
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 48, "SESSION_COOKIE_SECURE": True,
-                      "SQLALCHEMY_DATABASE_URI": database_url})
+def test_production_accepts_long_secret_key(database_url):
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": database_url})
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert app.config["SESSION_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("debug, secure", [(False, True), (True, False)])
+def test_session_cookie_is_secure_outside_debug(database_url, monkeypatch, debug, secure):
+    monkeypatch.setenv("FLASK_DEBUG", "1" if debug else "0")
+    app = create_app({"SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SESSION_COOKIE_SECURE": None})
+    assert app.debug is debug
+    assert app.config["SESSION_COOKIE_SECURE"] is secure
 
 
 def test_development_without_key_gets_a_random_persistent_one(database_url, tmp_path, monkeypatch):

@@ -3,6 +3,7 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from portal.api import bp
+from portal.ledger.errors import LedgerError
 
 
 class ApiError(Exception):
@@ -30,3 +31,9 @@ def handle_api_error(error):
 def handle_http_error(error):
     code = (error.name or "error").lower().replace(" ", "_")
     return error_response(error.code, code, error.description or error.name)
+
+
+@bp.errorhandler(LedgerError)
+def handle_ledger_error(error):
+    """A business rule said no: its code, its message, and the fields it concerns."""
+    return error_response(error.status, error.code, error.message, error.fields)

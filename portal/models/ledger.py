@@ -3,14 +3,14 @@ call holds, vouchers and idempotency records. Postings are never updated or dele
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import Money, UTCDateTime, one_of, utcnow
 
-LEDGER_KINDS = ("customer", "cash", "call_revenue", "fee_revenue", "tax_payable", "provider_payable",
-                "voucher_liability")
+LEDGER_KINDS = ("customer", "cash", "call_revenue", "call_cost", "fee_revenue", "tax_payable", "provider_payable",
+                "voucher_liability", "adjustments")
 TRANSACTION_TYPES = ("payment", "return", "call_charge", "call_reversal", "fee", "voucher", "adjustment",
                      "tax", "credit_note")
 CREDIT_EVENT_TYPES = ("credit", "return_credit")
@@ -155,3 +155,11 @@ class IdempotencyRecord(db.Model):
     response: Mapped[str] = mapped_column(Text)
     status_code: Mapped[int] = mapped_column(default=200)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(Session, "before_flush")
+def _postings_are_append_only(session, flush_context, instances):
+    """The ORM refuses to change or delete a posting; PostgreSQL has a trigger for everything else."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, Posting) and (obj in session.deleted or session.is_modified(obj)):
+            raise PermissionError("postings are append-only: post a correcting transaction instead")

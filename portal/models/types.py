@@ -63,7 +63,7 @@ class Money(TypeDecorator):
         """Literals added, subtracted or compared are money; multipliers and divisors are not."""
         from sqlalchemy.sql import operators
 
-        if op in (operators.mul, operators.truediv, operators.div, operators.floordiv):
+        if op in (operators.mul, operators.truediv, operators.floordiv):
             return Numeric()
         return self
 

@@ -13,6 +13,7 @@ ARTIFACTS = os.environ.get("BROWSER_ARTIFACTS", "")
 @pytest.fixture
 def live_server(app):
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app.config["SESSION_COOKIE_SECURE"] = True  # as deployed: Chromium accepts it on loopback
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

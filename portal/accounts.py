@@ -1,0 +1,118 @@
+"""Creating and changing customer accounts: the rules the ledger relies on (fixed currency, a VoIP
+plan in that currency, credit only through credit events)."""
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from portal import audit
+from portal.auth.service import create_user
+from portal.extensions import db
+from portal.ledger.accounts import customer_ledger
+from portal.ledger.errors import CurrencyMismatch, LedgerError
+from portal.ledger.operations import credit
+from portal.models import Account, Country, Currency, DialRule, User, VoipPlan
+
+PROFILE_FIELDS = ("company_name", "company_website", "address", "city", "state", "zip_code", "phone", "fax",
+                  "language", "note")
+
+
+class AccountRuleError(LedgerError):
+    """A change an account may not take; `code` says which rule."""
+
+    def __init__(self, rule, message, status=422, **fields):
+        super().__init__(message, **fields)
+        self.code = rule
+        self.status = status
+
+
+def _voip_plan(plan_id, currency):
+    if plan_id is None:
+        return None
+    plan = db.session.get(VoipPlan, plan_id)
+    if plan is None:
+        raise AccountRuleError("unknown_voip_plan", f"There is no VoIP plan {plan_id}.", voip_plan_id="unknown")
+    if plan.currency != currency:
+        raise CurrencyMismatch(f"VoIP plan {plan.name} is in {plan.currency}; the account is in {currency}.",
+                               voip_plan_id="currency differs")
+    return plan
+
+
+def _check_reference(model, key, field):
+    if key is not None and db.session.get(model, key) is None:
+        raise AccountRuleError(f"unknown_{field}", f"Unknown {field} {key}.", **{field: "unknown"})
+
+
+def _check_timezone(zone):
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AccountRuleError("unknown_timezone", f"Unknown time zone {zone}.", timezone="unknown") from None
+
+
+def set_dial_rules(account, rules):
+    account.dial_rules = [DialRule(position=i, match=r["match"], replace=r.get("replace", ""))
+                          for i, r in enumerate(rules)]
+
+
+def create_account(data, actor):
+    """`data` is already shaped (strings, Decimals); returns the new account, flushed."""
+    if db.session.scalar(select(Account.id).where(Account.code == data["code"])):
+        raise AccountRuleError("account_exists", f"Account {data['code']} exists already.", status=409,
+                               code="taken")
+    _check_reference(Currency, data["currency"], "currency")
+    _check_reference(Country, data.get("country"), "country")
+    _check_timezone(data.get("timezone") or "UTC")
+    plan = _voip_plan(data.get("voip_plan_id"), data["currency"])
+    credit_limit = data.get("credit_limit") or 0
+    if credit_limit and data["billing"] != "postpaid":
+        raise AccountRuleError("credit_requires_postpaid", "Only postpaid accounts have a credit limit.",
+                               credit_limit="prepaid accounts have none")
+    account = Account(code=data["code"], name=data["name"], email=data["email"], currency=data["currency"],
+                      billing=data["billing"], voip_plan=plan, country=data.get("country"),
+                      timezone=data.get("timezone") or "UTC", tax_rate=data.get("tax_rate") or 0,
+                      **{k: v for k, v in (data.get("profile") or {}).items() if k in PROFILE_FIELDS})
+    db.session.add(account)
+    db.session.flush()
+    customer_ledger(account)
+    if data.get("dial_rules"):
+        set_dial_rules(account, data["dial_rules"])
+    if data.get("password"):
+        if db.session.scalar(select(User.id).where(User.email == data["email"].lower())):
+            raise AccountRuleError("user_exists", f"A user {data['email']} exists already.", status=409,
+                                   email="taken")
+        create_user(data["email"], data["password"], "customer", name=data["name"], account=account)
+    audit.record(actor, "create", "account", account.code, currency=account.currency, billing=account.billing)
+    if credit_limit:
+        credit(account, credit_limit, actor, description="Initial credit limit")
+    return account
+
+
+def update_account(account, data, actor):
+    """Apply a partial change; the currency and the credit limit have their own rules."""
+    if "currency" in data and data["currency"] != account.currency:
+        raise AccountRuleError("currency_immutable", "An account's currency is fixed at creation.",
+                               currency="cannot change")
+    if "credit_limit" in data and data["credit_limit"] != account.credit_limit:
+        raise AccountRuleError("credit_limit_via_transactions",
+                               "Change the credit limit with a credit or return_credit transaction.",
+                               credit_limit="use POST /accounts/{code}/transactions")
+    if "billing" in data and data["billing"] == "prepaid" and account.credit_limit > 0:
+        raise AccountRuleError("credit_requires_postpaid", "Return the credit before switching to prepaid.",
+                               billing="account still has a credit limit")
+    if "voip_plan_id" in data:
+        account.voip_plan = _voip_plan(data["voip_plan_id"], account.currency)
+    if "country" in data:
+        _check_reference(Country, data["country"], "country")
+    if "timezone" in data:
+        _check_timezone(data["timezone"])
+    for name in ("name", "email", "billing", "status", "country", "timezone", "tax_rate"):
+        if name in data:
+            setattr(account, name, data[name])
+    for name, value in (data.get("profile") or {}).items():
+        if name in PROFILE_FIELDS:
+            setattr(account, name, value)
+    if "dial_rules" in data:
+        set_dial_rules(account, data["dial_rules"] or [])
+    db.session.flush()
+    audit.record(actor, "update", "account", account.code, fields=sorted(data))
+    return account

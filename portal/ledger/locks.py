@@ -1,0 +1,19 @@
+"""Serialize money operations on one account.
+
+PostgreSQL: `SELECT … FOR UPDATE` on the account row. SQLite has no row locks; a no-op UPDATE takes
+its database write lock at once, so two operations never both read a balance and then both write.
+"""
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import Account
+
+
+def lock_account(account_id):
+    """The account row, locked until the transaction ends, with its balance freshly read."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Account).where(Account.id == account_id).values(id=Account.id))
+    return db.session.scalar(
+        select(Account).where(Account.id == account_id).with_for_update().execution_options(
+            populate_existing=True)
+    )

@@ -1,0 +1,249 @@
+"""The money operations the source documents name (DESIGN §4). Each locks the account, checks its
+rule, posts, audits, and flushes; the caller commits. A refused operation raises and changes nothing.
+"""
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import insert
+
+from portal import audit
+from portal.extensions import db
+from portal.ledger.accounts import customer_ledger, provider_payable, system_ledger
+from portal.ledger.balance import available
+from portal.ledger.errors import (
+    AdminOnly,
+    CreditBelowZero,
+    CreditRequiresPostpaid,
+    InsufficientFunds,
+    InvalidAmount,
+    ReasonRequired,
+    ReturnExceedsBalance,
+)
+from portal.ledger.idempotency import Replay, claim, remember
+from portal.ledger.journal import post
+from portal.ledger.locks import lock_account
+from portal.models import CreditLimitEvent, LedgerTransaction, Posting
+from portal.models.types import utcnow
+from portal.rating.money import to_decimal
+
+
+def positive_amount(value):
+    """A strictly positive Decimal with at most six places, or InvalidAmount."""
+    try:
+        amount = to_decimal(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidAmount(str(error), amount="must be a decimal number") from None
+    if amount <= 0:
+        raise InvalidAmount("The amount must be greater than zero.", amount="must be greater than zero")
+    if amount != amount.quantize(Decimal("0.000001")):
+        raise InvalidAmount("The amount has more than six decimal places.", amount="too many decimal places")
+    return amount
+
+
+def receipt(account, type_, amount, transaction_id):
+    """What every money operation answers: the new state of the account."""
+    return {"id": transaction_id, "type": type_, "amount": str(amount), "balance": str(account.balance),
+            "credit_limit": str(account.credit_limit), "available": str(available(account))}
+
+
+def _once(key, request, run):
+    """Run `run` unless `key` was used: then return the first answer (or refuse another request)."""
+    if key is None:
+        return run()
+    try:
+        record = claim(key, request)
+    except Replay as replay:
+        return replay.response
+    result = run()
+    remember(record, result, 201)
+    return result
+
+
+def _request(operation, account, amount, extra=""):
+    return {"operation": operation, "account": account.code, "amount": str(amount), "extra": extra}
+
+
+def payment(account, amount, actor, description="", key=None):
+    """Money received: the balance goes up, the credit limit does not move."""
+    amount = positive_amount(amount)
+
+    def run():
+        locked = lock_account(account.id)
+        tx = post("payment", [(customer_ledger(locked), amount), (system_ledger("cash", locked.currency), -amount)],
+                  account=locked, amount=amount, currency=locked.currency, description=description or "Payment",
+                  actor=actor)
+        clear_limit_flag(locked)
+        audit.record(actor, "payment", "account", locked.code, amount=amount, transaction=tx.id)
+        return receipt(locked, "payment", amount, tx.id)
+
+    return _once(key, _request("payment", account, amount, description), run)
+
+
+def return_payment(account, amount, actor, description="", key=None):
+    """A refund: never more than the positive balance the customer has with us."""
+    amount = positive_amount(amount)
+
+    def run():
+        locked = lock_account(account.id)
+        if amount > max(locked.balance, Decimal(0)):
+            raise ReturnExceedsBalance(f"A return of {amount} exceeds the positive balance {locked.balance}.",
+                                       amount=f"at most {max(locked.balance, Decimal(0))}")
+        tx = post("return", [(customer_ledger(locked), -amount), (system_ledger("cash", locked.currency), amount)],
+                  account=locked, amount=-amount, currency=locked.currency, description=description or "Return",
+                  actor=actor)
+        audit.record(actor, "return", "account", locked.code, amount=amount, transaction=tx.id)
+        return receipt(locked, "return", -amount, tx.id)
+
+    return _once(key, _request("return", account, amount, description), run)
+
+
+def credit(account, amount, actor, description="", key=None):
+    """Extend a postpaid credit limit; an audited event, not money."""
+    return _change_limit(account, positive_amount(amount), "credit", actor, description, key)
+
+
+def return_credit(account, amount, actor, description="", key=None):
+    """Reduce a postpaid credit limit, never below zero."""
+    return _change_limit(account, positive_amount(amount), "return_credit", actor, description, key)
+
+
+def _change_limit(account, amount, type_, actor, description, key):
+    def run():
+        locked = lock_account(account.id)
+        if locked.billing != "postpaid":
+            raise CreditRequiresPostpaid("Only postpaid accounts have a credit limit.", billing="prepaid")
+        before = locked.credit_limit
+        after = before + amount if type_ == "credit" else before - amount
+        if after < 0:
+            raise CreditBelowZero(f"The credit limit {before} cannot be reduced by {amount}.",
+                                  amount=f"at most {before}")
+        locked.credit_limit = after
+        event = CreditLimitEvent(account_id=locked.id, type=type_, amount=amount, limit_before=before,
+                                 limit_after=after, description=description, created_by=actor.label)
+        db.session.add(event)
+        db.session.flush()
+        clear_limit_flag(locked)
+        audit.record(actor, type_, "account", locked.code, amount=amount, limit_before=before, limit_after=after)
+        return receipt(locked, type_, amount, f"credit-{event.id}")
+
+    return _once(key, _request(type_, account, amount, description), run)
+
+
+def adjustment(account, amount, actor, reason, key=None):
+    """A signed correction by an admin, with the reason in the journal."""
+    if actor.role != "admin":
+        raise AdminOnly("Only an admin may post an adjustment.")
+    if not (reason or "").strip():
+        raise ReasonRequired("An adjustment needs a reason.", description="required")
+    try:
+        amount = to_decimal(amount)
+    except (TypeError, ValueError) as error:
+        raise InvalidAmount(str(error), amount="must be a decimal number") from None
+    if amount == 0 or amount != amount.quantize(Decimal("0.000001")):
+        raise InvalidAmount("An adjustment must be non-zero with at most six places.", amount="invalid")
+
+    def run():
+        locked = lock_account(account.id)
+        tx = post("adjustment", [(customer_ledger(locked), amount),
+                                 (system_ledger("adjustments", locked.currency), -amount)],
+                  account=locked, amount=amount, currency=locked.currency, description=reason.strip(), actor=actor)
+        update_limit_flag(locked)
+        audit.record(actor, "adjustment", "account", locked.code, amount=amount, reason=reason,
+                     transaction=tx.id)
+        return receipt(locked, "adjustment", amount, tx.id)
+
+    return _once(key, _request("adjustment", account, amount, reason), run)
+
+
+def fee(account, amount, actor, description, require_funds=False, key=None):
+    """A charge for a plan or product. With `require_funds`, refused unless the account can pay it."""
+    amount = positive_amount(amount)
+
+    def run():
+        locked = lock_account(account.id)
+        if require_funds and available(locked) < amount:
+            raise InsufficientFunds(f"Available {available(locked)} is less than {amount}.")
+        tx = post("fee", [(customer_ledger(locked), -amount), (system_ledger("fee_revenue", locked.currency), amount)],
+                  account=locked, amount=-amount, currency=locked.currency, description=description, actor=actor)
+        update_limit_flag(locked)
+        audit.record(actor, "fee", "account", locked.code, amount=amount, transaction=tx.id)
+        return receipt(locked, "fee", -amount, tx.id)
+
+    return _once(key, _request("fee", account, amount, description), run)
+
+
+def charge_call(cdr, actor=audit.SYSTEM):
+    """Post a rated call: price from the customer to call revenue, cost to the carrier's payable.
+    A call charge always posts (the call happened); the account is flagged if it fell below its limit."""
+    locked = lock_account(cdr.account_id)
+    legs = [(customer_ledger(locked), -cdr.price), (system_ledger("call_revenue", locked.currency), cdr.price)]
+    if cdr.cost and cdr.provider_id is not None:
+        legs += [(provider_payable(cdr.provider_id, cdr.cost_currency), cdr.cost),
+                 (system_ledger("call_cost", cdr.cost_currency), -cdr.cost)]
+    tx = post("call_charge", legs, account=locked, amount=-cdr.price, currency=locked.currency,
+              description=f"Call to {cdr.number}", actor=actor, cdr_id=cdr.id)
+    update_limit_flag(locked)
+    return tx
+
+
+def charge_calls(cdrs, actor=audit.SYSTEM):
+    """Post many rated calls at once (CDR ingest): one lock and one balance update per account,
+    transactions and postings written with bulk inserts. Same journal as `charge_call`."""
+    by_account = defaultdict(list)
+    for cdr in cdrs:
+        by_account[cdr.account_id].append(cdr)
+    ledgers = {}
+
+    def ledger_id(make, *args):
+        if (make, args) not in ledgers:
+            ledgers[make, args] = make(*args).id
+        return ledgers[make, args]
+
+    for account_id in sorted(by_account):  # one lock order everywhere: no deadlocks between batches
+        locked = lock_account(account_id)
+        group = by_account[account_id]
+        customer = customer_ledger(locked).id
+        revenue = ledger_id(system_ledger, "call_revenue", locked.currency)
+        ids = db.session.scalars(
+            insert(LedgerTransaction).returning(LedgerTransaction.id, sort_by_parameter_order=True),
+            [{"type": "call_charge", "account_id": account_id, "amount": -cdr.price, "currency": locked.currency,
+              "description": f"Call to {cdr.number}", "created_by": actor.label, "cdr_id": cdr.id,
+              "created_at": utcnow()} for cdr in group],
+        ).all()
+        postings = []
+        for tx_id, cdr in zip(ids, group):
+            postings += [(tx_id, customer, -cdr.price, locked.currency), (tx_id, revenue, cdr.price, locked.currency)]
+            if cdr.cost and cdr.provider_id is not None:
+                payable = ledger_id(provider_payable, cdr.provider_id, cdr.cost_currency)
+                cost = ledger_id(system_ledger, "call_cost", cdr.cost_currency)
+                postings += [(tx_id, payable, cdr.cost, cdr.cost_currency), (tx_id, cost, -cdr.cost, cdr.cost_currency)]
+        db.session.execute(insert(Posting), [
+            {"transaction_id": tx, "ledger_account_id": ledger, "amount": amount, "currency": currency}
+            for tx, ledger, amount, currency in postings if amount != 0])
+        locked.balance -= sum((cdr.price for cdr in group), Decimal(0))
+        update_limit_flag(locked)
+    db.session.flush()
+
+
+def reverse(transaction, actor, description=""):
+    """Undo a transaction with its mirror image, pointing back at it (re-rating, credit notes)."""
+    if transaction.account_id is not None:
+        lock_account(transaction.account_id)
+    legs = [(p.ledger_account, -p.amount) for p in transaction.postings]
+    kind = "call_reversal" if transaction.type == "call_charge" else transaction.type
+    tx = post(kind, legs, account=transaction.account, amount=-transaction.amount, currency=transaction.currency,
+              description=description or f"Reversal of {transaction.type} #{transaction.id}", actor=actor,
+              corrects_id=transaction.id, cdr_id=transaction.cdr_id)
+    if transaction.account is not None:
+        update_limit_flag(transaction.account)
+    audit.record(actor, "reverse", "ledger_transaction", transaction.id, reversal=tx.id)
+    return tx
+
+
+def update_limit_flag(account):
+    account.below_limit = account.balance + account.credit_limit < 0
+
+
+def clear_limit_flag(account):
+    if account.below_limit and account.balance + account.credit_limit >= 0:
+        account.below_limit = False

@@ -1,0 +1,248 @@
+"""Each money operation of DESIGN §4, its rule, and what a refusal leaves behind (nothing)."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text, update
+
+from portal.extensions import db
+from portal.ledger import operations as ops
+from portal.ledger.balance import available
+from portal.ledger.errors import (
+    AdminOnly,
+    CreditBelowZero,
+    CreditRequiresPostpaid,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    ReasonRequired,
+    ReturnExceedsBalance,
+    VoucherInvalid,
+)
+from portal.ledger.holds import expire_holds, place_hold, settle_hold
+from portal.ledger.verify import verify
+from portal.ledger.vouchers import create_vouchers, redeem_voucher
+from portal.models import (
+    AuditEvent,
+    Cdr,
+    CreditLimitEvent,
+    Hold,
+    LedgerAccount,
+    LedgerTransaction,
+    Posting,
+    Provider,
+)
+from portal.models.types import utcnow
+from tests.ledger.conftest import ADMIN, CLERK
+
+D = Decimal
+
+
+def state(account):
+    db.session.refresh(account)
+    return (account.balance, account.credit_limit,
+            db.session.scalar(select(func.count()).select_from(LedgerTransaction)),
+            db.session.scalar(select(func.count()).select_from(CreditLimitEvent)))
+
+
+def test_worked_example_from_the_source_document(postpaid):
+    """Balance −30, payment of 40 → balance 10 with the credit limit unchanged; a return of 10 → 0."""
+    ops.credit(postpaid, D("100"), ADMIN)
+    ops.fee(postpaid, D("30"), ADMIN, "Usage")
+    assert postpaid.balance == D("-30")
+    result = ops.payment(postpaid, D("40"), ADMIN)
+    assert (result["balance"], result["credit_limit"]) == ("10.000000", "100.000000")
+    assert ops.return_payment(postpaid, D("10"), ADMIN)["balance"] == "0.000000"
+    assert verify() == []
+
+
+@pytest.mark.parametrize("operation, args, error", [
+    (ops.return_payment, (D("10.01"),), ReturnExceedsBalance),
+    (ops.credit, (D("5"),), CreditRequiresPostpaid),
+    (ops.return_credit, (D("5"),), CreditRequiresPostpaid),
+    (ops.payment, (D("0"),), InvalidAmount),
+    (ops.payment, (D("-1"),), InvalidAmount),
+    (ops.payment, ("abc",), InvalidAmount),
+    (ops.payment, (D("0.0000001"),), InvalidAmount),
+    (ops.payment, (0.5,), InvalidAmount),
+])
+def test_refused_operation_on_prepaid_changes_nothing(prepaid, operation, args, error):
+    ops.payment(prepaid, D("10"), ADMIN)
+    db.session.commit()
+    before = state(prepaid)
+    with pytest.raises(error):
+        operation(prepaid, *args, ADMIN)
+    db.session.rollback()
+    assert state(prepaid) == before
+
+
+def test_return_is_refused_when_the_balance_is_negative(postpaid):
+    ops.credit(postpaid, D("50"), ADMIN)
+    ops.fee(postpaid, D("20"), ADMIN, "Usage")
+    with pytest.raises(ReturnExceedsBalance):
+        ops.return_payment(postpaid, D("1"), ADMIN)
+
+
+def test_credit_and_return_credit_move_the_limit_with_an_event(postpaid):
+    ops.credit(postpaid, D("100"), ADMIN, "Trusted customer")
+    ops.return_credit(postpaid, D("40"), ADMIN)
+    assert postpaid.credit_limit == D("60") and postpaid.balance == 0
+    events = db.session.scalars(select(CreditLimitEvent).order_by(CreditLimitEvent.id)).all()
+    assert [(e.type, e.limit_before, e.limit_after) for e in events] == [
+        ("credit", D("0"), D("100")), ("return_credit", D("100"), D("60"))]
+    assert db.session.scalar(select(func.count()).select_from(Posting)) == 0  # not money
+    with pytest.raises(CreditBelowZero):
+        ops.return_credit(postpaid, D("60.01"), ADMIN)
+
+
+def test_adjustment_is_signed_admin_only_and_needs_a_reason(prepaid):
+    with pytest.raises(AdminOnly):
+        ops.adjustment(prepaid, D("5"), CLERK, "goodwill")
+    with pytest.raises(ReasonRequired):
+        ops.adjustment(prepaid, D("5"), ADMIN, "  ")
+    ops.adjustment(prepaid, D("5"), ADMIN, "Goodwill for outage")
+    ops.adjustment(prepaid, D("-1.5"), ADMIN, "Correction")
+    assert prepaid.balance == D("3.5")
+    tx = db.session.scalar(select(LedgerTransaction).order_by(LedgerTransaction.id.desc()))
+    assert (tx.description, tx.created_by) == ("Correction", ADMIN.label)
+
+
+def test_fee_with_funds_check_refuses_what_the_account_cannot_pay(prepaid):
+    ops.payment(prepaid, D("1"), ADMIN)
+    ops.fee(prepaid, D("1"), ADMIN, "Number rental", require_funds=True)
+    with pytest.raises(InsufficientFunds):
+        ops.fee(prepaid, D("0.01"), ADMIN, "Number rental", require_funds=True)
+    assert prepaid.balance == 0
+
+
+def _rated_cdr(account, price, cost=0, provider=None):
+    cdr = Cdr(uuid=f"call-{account.code}-{price}-{utcnow().timestamp()}", account_code=account.code,
+              account_id=account.id, callee="4420", number="4420", start=utcnow(), billsec=60, status="rated",
+              price=price, currency=account.currency, cost=cost, cost_currency="EUR",
+              provider_id=provider.id if provider else None)
+    db.session.add(cdr)
+    db.session.flush()
+    return cdr
+
+
+def test_call_charge_always_posts_and_flags_the_account_below_its_limit(prepaid):
+    carrier = Provider(name="Carrier")
+    db.session.add(carrier)
+    ops.payment(prepaid, D("1"), ADMIN)
+    ops.charge_call(_rated_cdr(prepaid, D("1.5"), D("0.4"), carrier))
+    assert prepaid.balance == D("-0.5") and prepaid.below_limit
+    payable = db.session.scalar(select(LedgerAccount).where(LedgerAccount.kind == "provider_payable"))
+    assert payable.provider_id == carrier.id
+    assert verify() == []
+    ops.payment(prepaid, D("0.5"), ADMIN)
+    assert not prepaid.below_limit
+
+
+def test_reversal_restores_the_balance_exactly(prepaid):
+    ops.payment(prepaid, D("10"), ADMIN)
+    tx = ops.charge_call(_rated_cdr(prepaid, D("0.1234")))
+    reversal = ops.reverse(tx, ADMIN)
+    assert prepaid.balance == D("10") and reversal.corrects_id == tx.id and reversal.type == "call_reversal"
+    assert sorted(p.amount for p in reversal.postings) == sorted(-p.amount for p in tx.postings)
+    assert verify() == []
+
+
+def test_system_accounts_are_made_per_currency_on_first_use(app_ctx):
+    from tests import factories
+
+    eur, usd = factories.account(currency="EUR"), factories.account(currency="USD")
+    ops.payment(eur, D("1"), ADMIN)
+    ops.payment(usd, D("1"), ADMIN)
+    keys = set(db.session.scalars(select(LedgerAccount.key).where(LedgerAccount.kind == "cash")))
+    assert keys == {"cash:EUR", "cash:USD"}
+
+
+def test_every_operation_is_audited_with_its_actor(postpaid):
+    ops.payment(postpaid, D("5"), ADMIN)
+    ops.credit(postpaid, D("5"), ADMIN)
+    actions = db.session.execute(select(AuditEvent.action, AuditEvent.actor, AuditEvent.object_id)).all()
+    assert ("payment", ADMIN.label, postpaid.code) in actions and ("credit", ADMIN.label, postpaid.code) in actions
+
+
+def test_voucher_tops_up_once(prepaid):
+    [code] = create_vouchers(1, D("20"), "EUR", batch="shop-1")
+    assert redeem_voucher(prepaid, code.lower(), ADMIN)["balance"] == "20.000000"
+    with pytest.raises(VoucherInvalid):
+        redeem_voucher(prepaid, code, ADMIN)
+    [dollars] = create_vouchers(1, D("5"), "USD")
+    with pytest.raises(VoucherInvalid, match="USD"):
+        redeem_voucher(prepaid, dollars, ADMIN)
+    [old] = create_vouchers(1, D("5"), "EUR", expires_at=utcnow() - timedelta(days=1))
+    with pytest.raises(VoucherInvalid, match="expired"):
+        redeem_voucher(prepaid, old, ADMIN)
+    assert prepaid.balance == D("20") and verify() == []
+
+
+def test_holds_reserve_money_until_settled_or_expired(prepaid):
+    ops.payment(prepaid, D("10"), ADMIN)
+    now = utcnow()
+    first = place_hold(prepaid, "call-1", D("4"), 600, now=now)
+    assert available(prepaid, now) == D("6")
+    second = place_hold(prepaid, "call-2", D("100"), 600, now=now)
+    assert second.amount == D("6")  # capped by what is available
+    assert available(prepaid, now) == 0
+    assert place_hold(prepaid, "call-1", D("9"), 600, now=now) is first  # same call, same hold
+    settle_hold("call-1")
+    assert available(prepaid, now) == D("4")
+    later = now + timedelta(seconds=600 + 301)
+    assert available(prepaid, later) == D("10")  # a lapsed hold reserves nothing
+    assert expire_holds(later) == 1
+    assert db.session.get(Hold, second.id).status == "expired"
+
+
+def test_same_idempotency_key_posts_once(prepaid):
+    first = ops.payment(prepaid, D("7"), ADMIN, key="k-1")
+    again = ops.payment(prepaid, D("7"), ADMIN, key="k-1")
+    assert first == again and prepaid.balance == D("7")
+    assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
+    with pytest.raises(IdempotencyConflict):
+        ops.payment(prepaid, D("8"), ADMIN, key="k-1")
+
+
+def test_postings_cannot_be_changed_through_the_orm(prepaid):
+    ops.payment(prepaid, D("1"), ADMIN)
+    db.session.commit()
+    posting = db.session.scalar(select(Posting))
+    posting.amount = D("2")
+    with pytest.raises(PermissionError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.scalar(select(Posting)))
+    with pytest.raises(PermissionError):
+        db.session.flush()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE postings SET amount = amount + 1", "DELETE FROM postings"])
+def test_postgresql_trigger_refuses_changes_to_postings(prepaid, statement):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's; SQLite relies on the ORM guard")
+    ops.payment(prepaid, D("1"), ADMIN)
+    db.session.commit()
+    with pytest.raises(Exception, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+
+
+def test_verify_finds_a_tampered_cached_balance(prepaid, runner):
+    ops.payment(prepaid, D("3"), ADMIN)
+    db.session.commit()
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    db.session.execute(update(type(prepaid)).where(type(prepaid).id == prepaid.id).values(balance=D("4")))
+    db.session.commit()
+    assert any("cached balance 4" in problem for problem in verify())
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code != 0 and prepaid.code in result.output
+
+
+def test_verify_finds_an_unbalanced_transaction(prepaid):
+    ops.payment(prepaid, D("3"), ADMIN)
+    tx = db.session.scalar(select(LedgerTransaction))
+    cash = db.session.scalar(select(LedgerAccount).where(LedgerAccount.kind == "cash"))
+    db.session.add(Posting(transaction_id=tx.id, ledger_account_id=cash.id, amount=D("0.01"), currency="EUR"))
+    db.session.flush()
+    assert any(f"transaction {tx.id}" in problem for problem in verify())
