@@ -1,8 +1,11 @@
 """Customer accounts and the people who sign in."""
+from flask_admin import expose
 from flask_admin.form import rules
+from flask_admin.model.template import EndpointLinkRowAction
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
+from portal.admin.money import money_page
 from portal.admin.security import SecureModelView, money_formatters
 from portal.auth.passwords import hash_password
 from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
@@ -33,6 +36,12 @@ class AccountView(SecureModelView):
         "billing": {"choices": [(value, value.title()) for value in BILLING_METHODS]},
         "status": {"choices": [(value, value.title()) for value in ACCOUNT_STATUSES]},
     }
+
+    column_extra_row_actions = (EndpointLinkRowAction("fa fa-money", ".money_view", title="Money"),)
+
+    @expose("/money/", methods=("GET", "POST"))
+    def money_view(self):
+        return money_page(self)
 
     def get_edit_form(self):
         """The currency is fixed at creation (every amount of the account is in it)."""
