@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.auth.service import create_user
+from portal.errors import RuleError
 from portal.extensions import db
 from portal.ledger.accounts import customer_ledger
-from portal.ledger.errors import CurrencyMismatch, LedgerError
+from portal.ledger.errors import CurrencyMismatch
 from portal.ledger.operations import credit
 from portal.models import Account, Country, Currency, DialRule, User, VoipPlan
 
@@ -16,21 +17,12 @@ PROFILE_FIELDS = ("company_name", "company_website", "address", "city", "state",
                   "language", "note")
 
 
-class AccountRuleError(LedgerError):
-    """A change an account may not take; `code` says which rule."""
-
-    def __init__(self, rule, message, status=422, **fields):
-        super().__init__(message, **fields)
-        self.code = rule
-        self.status = status
-
-
 def _voip_plan(plan_id, currency):
     if plan_id is None:
         return None
     plan = db.session.get(VoipPlan, plan_id)
     if plan is None:
-        raise AccountRuleError("unknown_voip_plan", f"There is no VoIP plan {plan_id}.", voip_plan_id="unknown")
+        raise RuleError("unknown_voip_plan", f"There is no VoIP plan {plan_id}.", voip_plan_id="unknown")
     if plan.currency != currency:
         raise CurrencyMismatch(f"VoIP plan {plan.name} is in {plan.currency}; the account is in {currency}.",
                                voip_plan_id="currency differs")
@@ -39,14 +31,14 @@ def _voip_plan(plan_id, currency):
 
 def _check_reference(model, key, field):
     if key is not None and db.session.get(model, key) is None:
-        raise AccountRuleError(f"unknown_{field}", f"Unknown {field} {key}.", **{field: "unknown"})
+        raise RuleError(f"unknown_{field}", f"Unknown {field} {key}.", **{field: "unknown"})
 
 
 def _check_timezone(zone):
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise AccountRuleError("unknown_timezone", f"Unknown time zone {zone}.", timezone="unknown") from None
+        raise RuleError("unknown_timezone", f"Unknown time zone {zone}.", timezone="unknown") from None
 
 
 def set_dial_rules(account, rules):
@@ -57,7 +49,7 @@ def set_dial_rules(account, rules):
 def create_account(data, actor):
     """`data` is already shaped (strings, Decimals); returns the new account, flushed."""
     if db.session.scalar(select(Account.id).where(Account.code == data["code"])):
-        raise AccountRuleError("account_exists", f"Account {data['code']} exists already.", status=409,
+        raise RuleError("account_exists", f"Account {data['code']} exists already.", status=409,
                                code="taken")
     _check_reference(Currency, data["currency"], "currency")
     _check_reference(Country, data.get("country"), "country")
@@ -65,7 +57,7 @@ def create_account(data, actor):
     plan = _voip_plan(data.get("voip_plan_id"), data["currency"])
     credit_limit = data.get("credit_limit") or 0
     if credit_limit and data["billing"] != "postpaid":
-        raise AccountRuleError("credit_requires_postpaid", "Only postpaid accounts have a credit limit.",
+        raise RuleError("credit_requires_postpaid", "Only postpaid accounts have a credit limit.",
                                credit_limit="prepaid accounts have none")
     account = Account(code=data["code"], name=data["name"], email=data["email"], currency=data["currency"],
                       billing=data["billing"], voip_plan=plan, country=data.get("country"),
@@ -78,7 +70,7 @@ def create_account(data, actor):
         set_dial_rules(account, data["dial_rules"])
     if data.get("password"):
         if db.session.scalar(select(User.id).where(User.email == data["email"].lower())):
-            raise AccountRuleError("user_exists", f"A user {data['email']} exists already.", status=409,
+            raise RuleError("user_exists", f"A user {data['email']} exists already.", status=409,
                                    email="taken")
         create_user(data["email"], data["password"], "customer", name=data["name"], account=account)
     audit.record(actor, "create", "account", account.code, currency=account.currency, billing=account.billing)
@@ -90,14 +82,14 @@ def create_account(data, actor):
 def update_account(account, data, actor):
     """Apply a partial change; the currency and the credit limit have their own rules."""
     if "currency" in data and data["currency"] != account.currency:
-        raise AccountRuleError("currency_immutable", "An account's currency is fixed at creation.",
+        raise RuleError("currency_immutable", "An account's currency is fixed at creation.",
                                currency="cannot change")
     if "credit_limit" in data and data["credit_limit"] != account.credit_limit:
-        raise AccountRuleError("credit_limit_via_transactions",
+        raise RuleError("credit_limit_via_transactions",
                                "Change the credit limit with a credit or return_credit transaction.",
                                credit_limit="use POST /accounts/{code}/transactions")
     if "billing" in data and data["billing"] == "prepaid" and account.credit_limit > 0:
-        raise AccountRuleError("credit_requires_postpaid", "Return the credit before switching to prepaid.",
+        raise RuleError("credit_requires_postpaid", "Return the credit before switching to prepaid.",
                                billing="account still has a credit limit")
     if "voip_plan_id" in data:
         account.voip_plan = _voip_plan(data["voip_plan_id"], account.currency)

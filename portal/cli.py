@@ -22,13 +22,14 @@ def setup_command():
 
 
 @click.command("demo")
+@click.option("--calls", default=10_000, show_default=True, help="Calls fed through the rating pipeline.")
 @with_appcontext
-def demo_command():
-    """Add a realistic demo: carriers, tariffs, an admin, an accountant and three customers."""
+def demo_command(calls):
+    """Add a realistic demo: carriers, tariffs, staff, three customers and their last 60 days of calls."""
     from portal.demo import DemoExists, load_demo
 
     try:
-        logins = load_demo()
+        logins = load_demo(calls)
     except DemoExists as exists:
         db.session.rollback()
         click.echo(str(exists))
@@ -121,6 +122,8 @@ def ledger_verify_command():
 
 def init_commands(app):
     from portal.benchmarks import bench_group
+    from portal.cdrs.commands import cdrs_group
 
-    for command in (setup_command, demo_command, create_user_command, api_key_group, ledger_group, bench_group):
+    for command in (setup_command, demo_command, create_user_command, api_key_group, ledger_group, cdrs_group,
+                    bench_group):
         app.cli.add_command(command)

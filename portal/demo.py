@@ -1,12 +1,15 @@
 """A realistic demo operator: two carriers, retail and carrier decks, VoIP plans, a ban plan, staff
 and three customers. Calls are never invented here; they go through the rating pipeline."""
-from datetime import date, time
+import random
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.audit import SYSTEM
 from portal.auth.service import create_user
+from portal.cdrs.ingest import ingest
+from portal.cdrs.parsers import RawCdr
 from portal.extensions import db
 from portal.ledger.accounts import customer_ledger
 from portal.ledger.operations import credit, payment
@@ -16,6 +19,7 @@ from portal.models import (
     BanPrefix,
     CarrierPlan,
     CarrierRate,
+    DialRule,
     Gateway,
     PeakHoliday,
     PeakSchedule,
@@ -27,6 +31,7 @@ from portal.models import (
     VoipPlan,
     VoipPlanRetailPlan,
 )
+from portal.models.types import utcnow
 
 ADMIN = ("admin", "admin@voip2bill.example", "admin-demo-2026")
 ACCOUNTANT = ("accountant", "accountant@voip2bill.example", "books-demo-2026")
@@ -59,6 +64,7 @@ DESTINATIONS = (
     ("61", "Australia", "0.0450", "0.0550", "0.0150", "0.0160"),
     ("614", "Australia Mobile", "0.0900", "0.1100", "0.0400", "0.0420"),
 )
+CALLS, DAYS = 10_000, 60
 #: Premium and satellite ranges nobody on these plans may call.
 BANNED = ("44900", "44909", "1900", "4919", "881", "882")
 
@@ -84,7 +90,41 @@ class DemoExists(RuntimeError):
     """The demo was loaded already; loading it twice would duplicate customers."""
 
 
-def load_demo():
+#: Where the demo's customers call, and how often (weights).
+CALLED = (("4420", 20), ("447", 25), ("4915", 10), ("49", 8), ("336", 6), ("33", 5), ("346", 4), ("39", 4),
+          ("1212", 6), ("1", 6), ("91", 3), ("86", 2), ("614", 1))
+HANGUPS = ((16, 70), (17, 10), (19, 12), (21, 3), (34, 3), (1, 2))
+
+
+def demo_calls(accounts, count, days, now, seed=2026):
+    """Realistic traffic for `accounts` over the last `days`: mostly working hours, a third unanswered."""
+    randomizer = random.Random(seed)
+    prefixes, weights = zip(*CALLED)
+    causes, cause_weights = zip(*HANGUPS)
+    providers = ("Atlas Voice", "Borealis Telecom")
+    records = []
+    for n in range(count):
+        account = randomizer.choice(accounts)
+        day = now - timedelta(days=randomizer.randrange(days))
+        start = day.replace(hour=randomizer.choice((8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 20, 22)),
+                            minute=randomizer.randrange(60), second=randomizer.randrange(60), microsecond=0)
+        if start >= now:
+            start -= timedelta(days=1)
+        prefix = randomizer.choices(prefixes, weights)[0]
+        callee = prefix + "".join(randomizer.choice("0123456789") for _ in range(11 - len(prefix)))
+        cause = randomizer.choices(causes, cause_weights)[0]
+        billsec = int(randomizer.expovariate(1 / 150)) + 1 if cause == 16 else 0
+        answer = start + timedelta(seconds=randomizer.randint(3, 15)) if billsec else None
+        end = (answer or start) + timedelta(seconds=billsec or randomizer.randint(5, 40))
+        records.append(RawCdr(uuid=f"demo-{seed}-{n:06d}", account=account.code, caller=account.phone.lstrip("+"),
+                              callee=callee, start=start, answer=answer, end=end, billsec=billsec,
+                              duration=int((end - start).total_seconds()), hangup_cause=cause,
+                              src_ip="192.0.2.10", provider=randomizer.choice(providers) if billsec else "",
+                              switch="edge-asterisk-1"))
+    return records
+
+
+def load_demo(calls=CALLS):
     """Create the demo objects; returns (role, e-mail, password) for each login."""
     if db.session.scalar(select(User).where(User.email == ADMIN[1])):
         raise DemoExists("The demo data is already loaded; nothing was changed.")
@@ -127,6 +167,8 @@ def load_demo():
     plan_usd = VoipPlan(name="Business USD", currency="USD", carrier_plans=[carrier_eur_a, carrier_eur_b],
                         ban_plans=[bans], retail_links=[VoipPlanRetailPlan(retail_plan=retail_usd)])
     db.session.add_all([bans, plan_eur, plan_usd])
+    # Global dial rules: international formats to plain E.164 digits.
+    db.session.add_all([DialRule(position=0, match="+", replace=""), DialRule(position=1, match="00", replace="")])
     db.session.add(Switch(name="edge-asterisk-1", ip_address="192.0.2.10", description="Asterisk 20 edge"))
 
     alice = Account(code="1001", name="Acme Widgets Ltd", email=CUSTOMERS[0][1], currency="EUR",
@@ -149,8 +191,13 @@ def load_demo():
     for account in (alice, bob, carol):
         customer_ledger(account)
     credit(bob, Decimal(500), SYSTEM, description="Credit limit agreed at sign-up")
-    payment(alice, Decimal(50), SYSTEM, description="Opening top-up")
-    payment(carol, Decimal(100), SYSTEM, description="Opening top-up")
+    payment(alice, Decimal(1000), SYSTEM, description="Opening top-up")
+    payment(carol, Decimal(1000), SYSTEM, description="Opening top-up")
+
+    db.session.flush()
+    records = demo_calls([alice, bob, carol], calls, DAYS, utcnow())
+    for start in range(0, len(records), 2000):
+        ingest(records[start:start + 2000])
 
     create_user(ADMIN[1], ADMIN[2], "admin", name="Demo Admin")
     create_user(ACCOUNTANT[1], ACCOUNTANT[2], "accountant", name="Demo Accountant")

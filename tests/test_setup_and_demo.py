@@ -60,7 +60,7 @@ def test_setup_corrects_a_changed_reference_row(app, runner):
 
 
 def test_demo_loads_a_realistic_operator(app, runner):
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--calls", "0"])
     assert result.exit_code == 0, result.output
     assert "admin@voip2bill.example" in result.output and "/login" in result.output
     with app.app_context():
@@ -82,8 +82,8 @@ def test_demo_loads_a_realistic_operator(app, runner):
 
 
 def test_demo_twice_changes_nothing(app, runner):
-    runner.invoke(args=["demo"])
-    again = runner.invoke(args=["demo"])
+    runner.invoke(args=["demo", "--calls", "0"])
+    again = runner.invoke(args=["demo", "--calls", "0"])
     assert again.exit_code == 0 and "already loaded" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Account)) == 3
@@ -92,7 +92,7 @@ def test_demo_twice_changes_nothing(app, runner):
 def test_every_demo_login_lands_on_a_working_page(app, runner, client, auth):
     from portal.demo import ACCOUNTANT, ADMIN, CUSTOMERS
 
-    runner.invoke(args=["demo"])
+    runner.invoke(args=["demo", "--calls", "0"])
     for role, email, password in (ADMIN, ACCOUNTANT, *CUSTOMERS):
         response = auth.login(email, password)
         assert response.status_code == 302, email
@@ -122,3 +122,20 @@ def test_create_user_refuses_short_password_and_customer_without_account(runner)
     assert short.exit_code != 0 and "at least 10" in short.output
     orphan = runner.invoke(args=["create-user", "c@example.com", "--role", "customer", "--password", "x" * 12])
     assert orphan.exit_code != 0 and "--account" in orphan.output
+
+
+def test_demo_feeds_its_calls_through_the_rating_pipeline(app, runner):
+    from portal.ledger.verify import verify
+    from portal.models import Cdr, LedgerTransaction
+
+    assert runner.invoke(args=["demo", "--calls", "400"]).exit_code == 0
+    with app.app_context():
+        statuses = dict(db.session.execute(select(Cdr.status, func.count()).group_by(Cdr.status)).all())
+        assert sum(statuses.values()) == 400 and statuses["rated"] > 380
+        charged = db.session.scalar(select(func.count()).select_from(LedgerTransaction)
+                                    .where(LedgerTransaction.type == "call_charge"))
+        answered = db.session.scalar(select(func.count()).select_from(Cdr).where(Cdr.billsec > 0,
+                                                                                  Cdr.status == "rated"))
+        assert charged == answered
+        assert all(cdr.trace["status"] == cdr.status for cdr in db.session.scalars(select(Cdr).limit(50)))
+        assert verify() == []

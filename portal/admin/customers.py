@@ -37,7 +37,7 @@ class AccountView(SecureModelView):
         "status": {"choices": [(value, value.title()) for value in ACCOUNT_STATUSES]},
     }
 
-    column_extra_row_actions = (EndpointLinkRowAction("fa fa-money", ".money_view", title="Money"),)
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-money", ".money_view", title="Money")]
 
     @expose("/money/", methods=("GET", "POST"))
     def money_view(self):

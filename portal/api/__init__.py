@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from portal.api import accounts, errors  # noqa: F401
+from portal.api import accounts, cdrs, errors, switching, tariffs  # noqa: F401

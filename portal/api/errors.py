@@ -3,7 +3,7 @@ from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from portal.api import bp
-from portal.ledger.errors import LedgerError
+from portal.errors import DomainError
 
 
 class ApiError(Exception):
@@ -33,7 +33,7 @@ def handle_http_error(error):
     return error_response(error.code, code, error.description or error.name)
 
 
-@bp.errorhandler(LedgerError)
-def handle_ledger_error(error):
+@bp.errorhandler(DomainError)
+def handle_domain_error(error):
     """A business rule said no: its code, its message, and the fields it concerns."""
     return error_response(error.status, error.code, error.message, error.fields)

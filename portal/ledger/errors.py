@@ -1,14 +1,9 @@
-"""Named refusals: each carries the snake_case code the API answers with (422 unless said)."""
+"""Named refusals of money operations: each carries the code the API answers with (422 unless said)."""
+from portal.errors import DomainError
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     code = "ledger_error"
-    status = 422
-
-    def __init__(self, message, **fields):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields
 
 
 class InvalidAmount(LedgerError):

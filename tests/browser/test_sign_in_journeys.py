@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo(app, runner):
-    result = runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--calls", "0"])
     assert result.exit_code == 0, result.output
 
 

@@ -1,0 +1,241 @@
+"""Tariff endpoints: providers, retail and carrier plans, rate decks, ban plans, VoIP plans."""
+from datetime import date, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from flask import Response, request
+
+from portal.api import bp
+from portal.api.auth import require_api
+from portal.api.errors import ApiError
+from portal.api.parsing import Fields, json_body
+from portal.extensions import db
+from portal.models import CarrierPlan, CarrierRate, RetailPlan, RetailRate
+from portal.tariffs import decks, plans
+
+
+def _objects(fields, name, required=False):
+    value = fields.body.get(name)
+    if value is None:
+        if required:
+            fields.errors[name] = "required"
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        fields.errors[name] = "a list of objects"
+        return []
+    return value
+
+
+def _ids(fields, name):
+    value = fields.body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+        fields.errors[name] = "a list of integer ids"
+        return []
+    return value
+
+
+def _gateways(fields):
+    gateways = _objects(fields, "gateways", required=True)
+    for n, gateway in enumerate(gateways):
+        sub = Fields(gateway)
+        sub.text("name", required=True, max_length=120)
+        sub.text("host", required=True, max_length=255)
+        sub.integer("port", minimum=1, maximum=65535)
+        sub.text("prefix", max_length=20)
+        for key, problem in sub.errors.items():
+            fields.errors[f"gateways[{n}].{key}"] = problem
+    if not gateways and "gateways" not in fields.errors:
+        fields.errors["gateways"] = "at least one gateway"
+    return gateways
+
+
+def provider_json(provider):
+    return {"id": provider.id, "name": provider.name, "priority": provider.priority, "enabled": provider.enabled,
+            "gateways": [{"id": g.id, "name": g.name, "host": g.host, "port": g.port, "prefix": g.prefix}
+                         for g in provider.gateways]}
+
+
+@bp.post("/providers")
+@require_api("admin")
+def create_provider_endpoint():
+    fields = Fields(json_body())
+    name = fields.text("name", required=True, max_length=120)
+    priority = fields.integer("priority", default=0, minimum=-1000, maximum=1000)
+    gateways = _gateways(fields)
+    fields.check()
+    provider = plans.create_provider(name, priority, gateways)
+    db.session.commit()
+    return provider_json(provider), 201
+
+
+def _peak(fields):
+    peak = fields.body.get("peak")
+    if peak is None:
+        return None
+    if not isinstance(peak, dict):
+        fields.errors["peak"] = "an object {timezone, weekdays, start, end, holidays?, extra_holidays?}"
+        return None
+    problems = {}
+    try:
+        ZoneInfo(str(peak.get("timezone")))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems["timezone"] = "an IANA time zone such as Europe/London"
+    weekdays = peak.get("weekdays")
+    if not isinstance(weekdays, list) or not weekdays or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays):
+        problems["weekdays"] = "a non-empty list of 0 (Monday) to 6 (Sunday)"
+    for key in ("start", "end"):
+        try:
+            time.fromisoformat(str(peak.get(key)))
+        except ValueError:
+            problems[key] = "a time such as 08:00"
+    if not problems and time.fromisoformat(peak["start"]) >= time.fromisoformat(peak["end"]):
+        problems["end"] = "after start"
+    country = peak.get("holidays")
+    if country is not None and country not in holidays.list_supported_countries():
+        problems["holidays"] = "a country code the holidays library knows, such as GB"
+    extra = peak.get("extra_holidays") or []
+    try:
+        [date.fromisoformat(day) for day in extra]
+    except (TypeError, ValueError):
+        problems["extra_holidays"] = "a list of dates such as 2026-12-24"
+    for key, problem in problems.items():
+        fields.errors[f"peak.{key}"] = problem
+    return peak
+
+
+def plan_json(plan):
+    body = {"id": plan.id, "name": plan.name, "currency": plan.currency, "decimals": plan.decimals}
+    if isinstance(plan, CarrierPlan):
+        body["provider_id"] = plan.provider_id
+    schedule = plan.peak_schedule
+    body["peak"] = None if schedule is None else {
+        "timezone": schedule.timezone, "weekdays": schedule.weekday_list,
+        "start": schedule.start_time.strftime("%H:%M"), "end": schedule.end_time.strftime("%H:%M"),
+        "holidays": schedule.holiday_country or None,
+        "extra_holidays": [h.day.isoformat() for h in schedule.extra_holidays]}
+    return body
+
+
+@bp.post("/retail-plans")
+@require_api("admin")
+def create_retail_plan_endpoint():
+    fields = Fields(json_body())
+    name = fields.text("name", required=True, max_length=120)
+    currency = fields.text("currency", required=True, max_length=3)
+    decimals = fields.integer("decimals", default=4, minimum=0, maximum=6)
+    peak = _peak(fields)
+    fields.check()
+    plan = plans.create_retail_plan(name, currency.upper(), decimals, peak)
+    db.session.commit()
+    return plan_json(plan), 201
+
+
+@bp.post("/carrier-plans")
+@require_api("admin")
+def create_carrier_plan_endpoint():
+    fields = Fields(json_body())
+    name = fields.text("name", required=True, max_length=120)
+    currency = fields.text("currency", required=True, max_length=3)
+    provider_id = fields.integer("provider_id", required=True, minimum=1)
+    fields.check()
+    plan = plans.create_carrier_plan(name, currency.upper(), provider_id)
+    db.session.commit()
+    return plan_json(plan), 201
+
+
+DECKS = {"retail-plans": (RetailPlan, RetailRate), "carrier-plans": (CarrierPlan, CarrierRate)}
+
+
+def _deck_plan(kind, plan_id):
+    plan_model, rate_model = DECKS[kind]
+    plan = db.session.get(plan_model, plan_id)
+    if plan is None:
+        raise ApiError(404, "not_found", f"There is no {kind[:-1].replace('-', ' ')} {plan_id}.")
+    return plan, rate_model
+
+
+def _deck_rows():
+    """(mode, [(line, row)]) from a JSON body or a text/csv body (?mode= for CSV)."""
+    if request.mimetype == "text/csv":
+        mode = request.args.get("mode", "merge")
+        text = request.get_data(as_text=True)
+        return mode, decks.rows_from_csv(text)
+    body = json_body()
+    rates = body.get("rates")
+    if not isinstance(rates, list):
+        raise ApiError(400, "invalid_input", "rates must be a list of rate objects.", {"rates": "a list"})
+    return body.get("mode", "merge"), [(str(n), row) for n, row in enumerate(rates)]
+
+
+@bp.post("/<any('retail-plans', 'carrier-plans'):kind>/<int:plan_id>/rates")
+@require_api("admin")
+def import_rates_endpoint(kind, plan_id):
+    plan, rate_model = _deck_plan(kind, plan_id)
+    try:
+        mode, rows = _deck_rows()
+        if mode not in decks.MODES:
+            raise ApiError(400, "invalid_input", "mode is merge or replace.", {"mode": "merge or replace"})
+        result = decks.import_deck(rate_model, plan.id, rows, mode)
+    except decks.DeckRejected as rejected:
+        raise ApiError(400, "invalid_rates", f"The deck was refused: {len(rejected.errors)} bad line(s); "
+                       "nothing was imported.", {"lines": rejected.errors}) from None
+    db.session.commit()
+    return {"created": result.created, "updated": result.updated, "deleted": result.deleted}
+
+
+@bp.get("/<any('retail-plans', 'carrier-plans'):kind>/<int:plan_id>/rates")
+@require_api("admin")
+def export_rates_endpoint(kind, plan_id):
+    plan, rate_model = _deck_plan(kind, plan_id)
+    if request.args.get("format") == "csv":
+        return Response(decks.export_csv(rate_model, plan.id), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="rates-{kind}-{plan.id}.csv"'})
+    rows = decks.export_rows(rate_model, plan.id)
+    return {"items": [{k: (v.isoformat() if hasattr(v, "isoformat") else None if v is None else str(v))
+                       for k, v in row.items()} for row in rows]}
+
+
+@bp.post("/ban-plans")
+@require_api("admin")
+def create_ban_plan_endpoint():
+    fields = Fields(json_body())
+    name = fields.text("name", required=True, max_length=120)
+    prefixes = fields.body.get("prefixes")
+    if not isinstance(prefixes, list) or not all(
+            isinstance(p, str) and p.isascii() and p.isdigit() and 1 <= len(p) <= 15 for p in prefixes):
+        fields.errors["prefixes"] = "a list of digit strings (1 to 15 digits)"
+    fields.check()
+    plan = plans.create_ban_plan(name, prefixes)
+    db.session.commit()
+    return {"id": plan.id, "name": plan.name, "prefixes": [p.prefix for p in plan.prefixes]}, 201
+
+
+@bp.post("/voip-plans")
+@require_api("admin")
+def create_voip_plan_endpoint():
+    fields = Fields(json_body())
+    name = fields.text("name", required=True, max_length=120)
+    links = _objects(fields, "retail_plans", required=True)
+    for n, link in enumerate(links):
+        sub = Fields(link)
+        sub.integer("id", required=True, minimum=1)
+        prefix = sub.text("caller_prefix", max_length=15)
+        if prefix and not prefix.isdigit():
+            sub.errors["caller_prefix"] = "digits"
+        sub.integer("priority", minimum=-1000, maximum=1000)
+        for key, problem in sub.errors.items():
+            fields.errors[f"retail_plans[{n}].{key}"] = problem
+    if not links and "retail_plans" not in fields.errors:
+        fields.errors["retail_plans"] = "at least one retail plan"
+    carrier_ids, ban_ids = _ids(fields, "carrier_plans"), _ids(fields, "ban_plans")
+    no_loss = fields.body.get("no_loss", False)
+    if not isinstance(no_loss, bool):
+        fields.errors["no_loss"] = "true or false"
+    fields.check()
+    plan = plans.create_voip_plan(name, links, carrier_ids, ban_ids, no_loss)
+    db.session.commit()
+    return {"id": plan.id, "name": plan.name, "currency": plan.currency, "no_loss": plan.no_loss,
+            "retail_plans": [{"id": link.retail_plan_id, "caller_prefix": link.caller_prefix,
+                              "priority": link.priority} for link in plan.retail_links],
+            "carrier_plans": [p.id for p in plan.carrier_plans], "ban_plans": [p.id for p in plan.ban_plans]}, 201

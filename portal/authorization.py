@@ -1,0 +1,66 @@
+"""Before a call: may this account dial this number, for how long, over which routes; with a call
+uuid, the price of that longest call is held so simultaneous calls cannot overspend (DESIGN §3, §4)."""
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.ledger.balance import available
+from portal.ledger.holds import place_hold
+from portal.ledger.locks import lock_account
+from portal.models import Account, NumberListEntry
+from portal.models.types import utcnow
+from portal.rating import UnknownVoipPlan
+from portal.tariffs.cache import rating_engine
+from portal.tariffs.loader import account_dial_rules
+
+
+@dataclass
+class Decision:
+    allowed: bool
+    reason: str | None
+    number: str | None = None
+    destination: object = None
+    rate: object = None
+    max_duration: int = 0
+    routes: tuple = ()
+    hold_amount: object = None
+
+
+def _blocked(account, number):
+    """A blacklisted prefix refuses the number; whitelists, where an account has any, admit only theirs."""
+    entries = db.session.execute(select(NumberListEntry.kind, NumberListEntry.prefix).where(
+        or_(NumberListEntry.account_id.is_(None), NumberListEntry.account_id == account.id))).all()
+    if any(kind == "blacklist" and number.startswith(prefix) for kind, prefix in entries):
+        return True
+    whitelist = [prefix for kind, prefix in entries if kind == "whitelist"]
+    return bool(whitelist) and not any(number.startswith(prefix) for prefix in whitelist)
+
+
+def authorize(account_code, caller, callee, call_uuid=None, at=None):
+    """Decide one call. With `call_uuid` the account is locked while its available money is read and
+    the hold placed, so concurrent authorizations are served one after another."""
+    account = db.session.scalar(select(Account).where(Account.code == account_code))
+    if account is None:
+        return Decision(False, "unknown_account")
+    if account.status != "active":
+        return Decision(False, "account_suspended")
+    if account.voip_plan_id is None:
+        return Decision(False, "no_rate")
+    now = utcnow()
+    if call_uuid:
+        account = lock_account(account.id)
+    engine = rating_engine()
+    try:
+        answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, available(account, now),
+                                  account_dial_rules(account))
+    except UnknownVoipPlan:
+        return Decision(False, "no_rate")
+    decision = Decision(answer.allowed, answer.reason, answer.number, answer.destination, answer.rate,
+                        answer.max_duration, answer.routes, answer.hold_amount)
+    if decision.allowed and _blocked(account, answer.number):
+        decision.allowed, decision.reason, decision.max_duration = False, "blocked", 0
+    if decision.allowed and call_uuid:
+        hold = place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now)
+        decision.hold_amount = hold.amount
+    return decision

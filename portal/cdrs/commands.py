@@ -1,0 +1,80 @@
+"""`flask cdrs import FILE`: large CDR files through the same pipeline as the API, in committed
+batches, so an interrupted import can simply be run again (what was stored is skipped)."""
+import io
+import itertools
+import os
+
+import click
+from flask.cli import AppGroup
+
+from portal.cdrs.ingest import IngestResult, ingest
+from portal.cdrs.parsers import FORMATS, ParserError, iter_csv
+from portal.extensions import db
+
+cdrs_group = AppGroup("cdrs", help="Call detail records.")
+
+
+class _Counting(io.RawIOBase):
+    """A binary file that remembers how far it has been read, for the progress bar."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.done = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = self.raw.readinto(buffer)
+        self.done += count or 0
+        return count
+
+
+def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None):
+    """Ingest `path` batch by batch, committing each; returns the totals. Rejected records keep
+    their row index in the file."""
+    totals = IngestResult()
+    with open(path, "rb") as raw:
+        counting = _Counting(raw)
+        text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8", errors="replace",
+                                newline="")
+        records = iter_csv(text, fmt, timezone)
+        while batch := list(itertools.islice(records, batch_size)):
+            result = ingest(batch)
+            db.session.commit()
+            db.session.expunge_all()  # a file of millions of rows must not pile up in the session
+            totals.add(result)
+            if progress is not None:
+                progress(counting.done, result)
+    return totals
+
+
+@cdrs_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="native", show_default=True)
+@click.option("--timezone", default="UTC", show_default=True, help="Zone of naive times in switch CSVs.")
+@click.option("--batch-size", default=5000, show_default=True)
+@click.option("--show-rejected", default=20, show_default=True, help="How many rejected rows to list.")
+def import_command(path, fmt, timezone, batch_size, show_rejected):
+    """Import a CDR file (native CSV, Asterisk Master.csv or FreeSWITCH cdr_csv)."""
+    size = os.path.getsize(path)
+    with click.progressbar(length=size, label=f"Importing {os.path.basename(path)}", show_eta=True,
+                           show_percent=True) as bar:
+        state = {"seen": 0}
+
+        def progress(done, _result):
+            bar.update(done - state["seen"])
+            state["seen"] = done
+
+        try:
+            totals = import_file(path, fmt, timezone, batch_size, progress)
+        except ParserError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"accepted {totals.accepted}, of which rated {totals.rated}; duplicates {totals.duplicates}; "
+               f"rejected {len(totals.rejected)}")
+    for rejected in totals.rejected[:show_rejected]:
+        click.echo(f"  row {rejected['index']}: {rejected['error']}")
+    if len(totals.rejected) > show_rejected:
+        click.echo(f"  … and {len(totals.rejected) - show_rejected} more")
+
+

@@ -1,0 +1,385 @@
+"""The rating engine: built once from plain tariff data, then asked about every call.
+
+Building indexes every deck and checks that the plans fit together; answering then only probes
+dicts, so one engine serves authorizations and CDRs until the tariffs change and it is rebuilt.
+Every answer follows DESIGN §3 step by step and records each step in its trace.
+"""
+
+import operator
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from .decks import Deck, Quote
+from .errors import TariffError, UnknownVoipPlan
+from .increments import billable_seconds, charge
+from .lcr import Offer, as_route, candidates, carrying_quote, offers, quote_of, without_losses
+from .max_duration import DEFAULT_MAX_CALL_SECONDS, first_increment, max_duration
+from .money import ZERO, to_decimal
+from .normalize import DialRule, choose_rules, digits_only, normalize
+from .peak import PeakCalendar, PeakSchedule
+from .prefix_index import SharedPrefixIndex
+from .results import (
+    BANNED,
+    INSUFFICIENT_FUNDS,
+    INVALID_NUMBER,
+    NO_RATE,
+    RATED,
+    Authorization,
+    CallRating,
+    Destination,
+    Lookup,
+    RateTerms,
+)
+from .retail import Link, select_retail
+from .tariffs import CarrierPlan, Rate, RetailPlan, VoipPlan
+from .trace import describe_quote, plan_ref, text
+
+
+class _CompiledPlan:
+    """A VoIP plan with its decks resolved and its ban prefixes ready to probe."""
+
+    __slots__ = (
+        "ban_lengths",
+        "bans",
+        "carriers",
+        "currency",
+        "default_rules",
+        "index",
+        "links",
+        "needs_caller",
+        "plan",
+        "ref",
+        "routable",
+    )
+
+    def __init__(
+        self,
+        plan: VoipPlan,
+        retail: dict[Any, Deck],
+        carriers: dict[Any, Deck],
+        shared: dict[tuple[int, ...], SharedPrefixIndex],
+        global_rules: tuple[DialRule, ...],
+    ) -> None:
+        self.plan = plan
+        self.ref = plan_ref(plan)
+        #: The dial rules for accounts without their own.
+        self.default_rules = choose_rules((), plan.dial_rules, global_rules)
+        self.links = tuple(
+            Link(_deck(retail, link.retail_plan_id, "retail", plan), link.caller_prefix, link.priority, order)
+            for order, link in enumerate(plan.retail_links)
+        )
+        self.carriers = tuple(_deck(carriers, plan_id, "carrier", plan) for plan_id in plan.carrier_plan_ids)
+        self.routable = candidates(self.carriers)
+        currencies = {link.deck.plan.currency for link in self.links}
+        if len(currencies) > 1:
+            # The customer's account has one currency; two price lists in two currencies could
+            # neither be compared for the cheaper rate nor charged to it.
+            raise TariffError(f"VoIP plan {plan.id!r} links retail plans in {sorted(currencies)}")
+        self.currency = currencies.pop() if currencies else None
+        self.needs_caller = any(link.caller_prefix for link in self.links)
+        self.bans = frozenset(plan.ban_prefixes)
+        self.ban_lengths = tuple(sorted({len(prefix) for prefix in self.bans}))
+        # Retail decks first, then carriers: one walk down the number answers them all. VoIP
+        # plans over the same decks share the merged index.
+        decks = [link.deck for link in self.links] + list(self.carriers)
+        signature = tuple(id(deck) for deck in decks)
+        if signature not in shared:
+            shared[signature] = SharedPrefixIndex([deck.index for deck in decks])
+        self.index = shared[signature]
+
+    def ban_for(self, number: str) -> str | None:
+        """The shortest ban prefix that starts `number`, if any."""
+        for length in self.ban_lengths:
+            if number[:length] in self.bans:
+                return number[:length]
+        return None
+
+
+class RatingEngine:
+    """Prices calls, authorizes them and finds their routes, per DESIGN §3.
+
+    An unknown VoIP plan id raises `UnknownVoipPlan` (see there why it is not a `no_rate`).
+    Answer times are aware datetimes; a naive one is taken as UTC. The caller's number only
+    matters to caller-prefix conditions, by its digits; a missing one meets none of them.
+    Answers stop at the first step that fails (its reason in `status`/`reason` and the trace),
+    and their trace's `status` is `rated`, `allowed`, `found` or that reason.
+    """
+
+    def __init__(
+        self,
+        retail_plans: Iterable[RetailPlan],
+        carrier_plans: Iterable[CarrierPlan],
+        voip_plans: Iterable[VoipPlan],
+        global_dial_rules: Iterable[DialRule] = (),
+        max_call_seconds: int = DEFAULT_MAX_CALL_SECONDS,
+    ) -> None:
+        if not isinstance(max_call_seconds, int) or max_call_seconds < 1:
+            raise TariffError(f"max_call_seconds must be a positive number of seconds, not {max_call_seconds!r}")
+        calendars: dict[PeakSchedule, PeakCalendar] = {}
+
+        def deck(plan: RetailPlan | CarrierPlan) -> Deck:
+            calendar = None
+            if plan.peak is not None:
+                calendar = calendars.setdefault(plan.peak, PeakCalendar(plan.peak))
+            return Deck(plan, calendar)
+
+        retail = _by_id((deck(plan) for plan in retail_plans), "retail plan")
+        carriers = _by_id((deck(plan) for plan in carrier_plans), "carrier plan")
+        self._all_carriers = tuple(carriers.values())
+        shared: dict[tuple[int, ...], SharedPrefixIndex] = {}
+        global_rules = tuple(global_dial_rules)
+        self._plans = {plan.id: _CompiledPlan(plan, retail, carriers, shared, global_rules) for plan in voip_plans}
+        self.max_call_seconds = max_call_seconds
+
+    def rate(
+        self,
+        voip_plan_id: int | str,
+        caller: str | None,
+        callee: str,
+        answer_at: datetime,
+        billsec: int,
+        account_dial_rules: Sequence[DialRule] = (),
+        provider: int | str | None = None,
+    ) -> CallRating:
+        """Price a finished call and cost it at the carrier that took it (by id or name), else
+        at the first LCR route."""
+        plan = self._compiled(voip_plan_id)
+        billsec = operator.index(billsec)
+        if billsec < 0:
+            raise ValueError(f"billsec cannot be negative: {billsec}")
+        at = _utc(answer_at)
+        trace: dict[str, Any] = {"voip_plan": dict(plan.ref), "billsec": billsec}
+        reason, number, quote, found = self._resolve(plan, caller, callee, at, account_dial_rules, trace)
+        if quote is None:
+            trace["status"] = reason
+            return CallRating(reason, number, None, None, None, None, None, None, None, (), trace)
+        rate, deck = quote.rate, quote.deck
+        billable = billable_seconds(billsec, rate.t1, rate.t2)
+        unrounded, price = charge(quote.per_minute, rate.connect_fee, billable, deck.step)
+        trace["billable_seconds"] = billable
+        trace["price_unrounded"] = text(unrounded)
+        trace["price"] = text(price)
+        trace["decimals"] = deck.plan.decimals
+        trace["currency"] = deck.plan.currency
+        ranked = self._offers(plan, found, at, quote, trace)
+        if provider is not None:
+            carried = carrying_quote(plan.carriers, found, self._all_carriers, provider, number, at)
+            chosen_by, missing = "carrying provider", f"no carrier rate for provider {provider}"
+        else:
+            carried = quote_of(ranked[0], at) if ranked else None
+            chosen_by, missing = "first LCR route", "no LCR route"
+        cost = cost_currency = provider_name = None
+        if carried is None:
+            trace["cost"] = None
+            trace["cost_note"] = missing
+        else:
+            cost, trace["cost"] = _cost(carried, billsec, chosen_by)
+            cost_currency = carried.deck.plan.currency
+            provider_name = carried.deck.plan.provider.name
+        trace["status"] = RATED
+        return CallRating(  # positionally: keywords cost a NamedTuple twice as much, per call
+            RATED,
+            number,
+            Destination(rate.key, rate.destination),
+            billable,
+            price,
+            deck.plan.currency,
+            cost,
+            cost_currency,
+            provider_name,
+            tuple(map(as_route, ranked)),
+            trace,
+        )
+
+    def authorize(
+        self,
+        voip_plan_id: int | str,
+        caller: str | None,
+        callee: str,
+        at: datetime,
+        available: Decimal | str | int,
+        account_dial_rules: Sequence[DialRule] = (),
+    ) -> Authorization:
+        """May a call start now, for how long, and how much to hold for it.
+
+        `available` is balance + credit limit − open holds, worked out by the caller. The whole
+        call is priced in the band in force at `at`, as it will be when rated.
+        """
+        plan = self._compiled(voip_plan_id)
+        available = to_decimal(available, "available")
+        at = _utc(at)
+        trace: dict[str, Any] = {"voip_plan": dict(plan.ref), "available": text(available)}
+        reason, number, quote, found = self._resolve(plan, caller, callee, at, account_dial_rules, trace)
+        if quote is None:
+            trace["status"] = reason
+            return Authorization(False, reason, number, None, None, 0, ZERO, plan.currency, (), trace)
+        rate, deck = quote.rate, quote.deck
+        terms = RateTerms(quote.per_minute, rate.connect_fee, rate.t1, rate.t2)
+        destination = Destination(rate.key, rate.destination)
+        first = first_increment(rate.t1, rate.t2)
+        trace["first_increment_seconds"] = first
+        trace["first_increment_price"] = text(_price(quote, first))
+        allowance = max_duration(
+            quote.per_minute, rate.connect_fee, rate.t1, rate.t2, deck.step, available, self.max_call_seconds
+        )
+        if allowance is None:
+            trace["status"] = INSUFFICIENT_FUNDS
+            return Authorization(
+                False, INSUFFICIENT_FUNDS, number, destination, terms, 0, ZERO, deck.plan.currency, (), trace
+            )
+        hold = _price(quote, allowance.seconds)
+        ranked = self._offers(plan, found, at, quote, trace)
+        trace["max_duration"] = allowance.seconds
+        trace["capped"] = allowance.capped
+        trace["hold_amount"] = text(hold)
+        trace["currency"] = deck.plan.currency
+        trace["status"] = "allowed"
+        return Authorization(
+            allowed=True,
+            reason=None,
+            number=number,
+            destination=destination,
+            rate=terms,
+            max_duration=allowance.seconds,
+            hold_amount=hold,
+            currency=deck.plan.currency,
+            routes=tuple(map(as_route, ranked)),
+            trace=trace,
+        )
+
+    def lookup(
+        self,
+        voip_plan_id: int | str,
+        number: str,
+        at: datetime,
+        caller: str | None = "",
+        account_dial_rules: Sequence[DialRule] = (),
+    ) -> Lookup:
+        """What a number costs at `at` and which routes it would take: a price list query."""
+        plan = self._compiled(voip_plan_id)
+        at = _utc(at)
+        trace: dict[str, Any] = {"voip_plan": dict(plan.ref)}
+        reason, normalized, quote, found = self._resolve(plan, caller, number, at, account_dial_rules, trace)
+        if quote is None:
+            trace["status"] = reason
+            return Lookup(reason, normalized, None, None, plan.currency, (), trace)
+        rate = quote.rate
+        ranked = self._offers(plan, found, at, quote, trace)
+        trace["status"] = "found"
+        return Lookup(
+            reason=None,
+            number=normalized,
+            destination=Destination(rate.key, rate.destination),
+            rate=RateTerms(quote.per_minute, rate.connect_fee, rate.t1, rate.t2),
+            currency=quote.deck.plan.currency,
+            routes=tuple(map(as_route, ranked)),
+            trace=trace,
+        )
+
+    def _compiled(self, voip_plan_id: int | str) -> _CompiledPlan:
+        try:
+            return self._plans[voip_plan_id]
+        except KeyError:
+            raise UnknownVoipPlan(voip_plan_id) from None
+
+    def _resolve(
+        self,
+        plan: _CompiledPlan,
+        caller: str | None,
+        dialed: str,
+        at: datetime,
+        account_rules: Sequence[DialRule],
+        trace: dict[str, Any],
+    ) -> tuple[str | None, str | None, Quote | None, Sequence[Rate | None]]:
+        """Steps 1–3 and 5 of §3: normalize, ban, retail rate with its band.
+
+        Returns (reason it stopped, normalized number, retail quote, each carrier plan's row for
+        the number); the quote is None exactly when there is a reason.
+        """
+        if account_rules:
+            rules_from, rules = choose_rules(account_rules, (), ())
+        else:
+            rules_from, rules = plan.default_rules
+        normalized = normalize(dialed, rules, rules_from)
+        trace["dialed"] = dialed
+        trace["dial_rules_from"] = rules_from
+        trace["dial_rule"] = normalized.rule.as_dict() if normalized.rule else None
+        number = normalized.number
+        trace["number"] = number
+        if number is None:
+            trace["digits"] = normalized.digits
+            return INVALID_NUMBER, None, None, ()
+        ban = plan.ban_for(number) if plan.bans else None
+        if ban is not None:
+            trace["ban_prefix"] = ban
+            return BANNED, number, None, ()
+        caller_digits = ""
+        if plan.needs_caller:
+            caller_digits = digits_only(caller or "")
+            trace["caller_digits"] = caller_digits
+        found = plan.index.find_all(number, at)
+        retail_count = len(plan.links)
+        quote = select_retail(plan.links, found[:retail_count], caller_digits, at)
+        if quote is None:
+            return NO_RATE, number, None, ()
+        describe_quote(quote, "retail_plan", trace)
+        return None, number, quote, found[retail_count:]
+
+    def _offers(
+        self, plan: _CompiledPlan, found: Sequence[Rate | None], at: datetime, retail: Quote, trace: dict[str, Any]
+    ) -> list[Offer]:
+        ranked = offers(plan.routable, found, at)
+        if plan.plan.no_loss:
+            ranked, dropped = without_losses(ranked, retail)
+            if dropped:
+                trace["routes_dropped_no_loss"] = [provider for _, _, provider, *_ in dropped]
+        return ranked
+
+
+def _cost(carried: Quote, billsec: int, chosen_by: str) -> tuple[Decimal, dict[str, Any]]:
+    """What the carrier charges for the call, with the trace of how."""
+    rate, deck = carried.rate, carried.deck
+    billable = billable_seconds(billsec, rate.t1, rate.t2)
+    unrounded, cost = charge(carried.per_minute, rate.connect_fee, billable, deck.step)
+    provider = deck.plan.provider
+    trace = {"chosen_by": chosen_by, "provider_id": provider.id, "provider": provider.name}
+    describe_quote(carried, "carrier_plan", trace)
+    trace["billable_seconds"] = billable
+    trace["cost_unrounded"] = text(unrounded)
+    trace["cost"] = text(cost)
+    trace["decimals"] = deck.plan.decimals
+    trace["currency"] = deck.plan.currency
+    return cost, trace
+
+
+def _price(quote: Quote, seconds: int) -> Decimal:
+    rate = quote.rate
+    billable = billable_seconds(seconds, rate.t1, rate.t2)
+    return charge(quote.per_minute, rate.connect_fee, billable, quote.deck.step)[1]
+
+
+def _by_id(decks: Iterable[Deck], what: str) -> dict[Any, Deck]:
+    by_id: dict[Any, Deck] = {}
+    for deck in decks:
+        if deck.plan.id in by_id:
+            raise TariffError(f"two {what}s have id {deck.plan.id!r}")
+        by_id[deck.plan.id] = deck
+    return by_id
+
+
+def _deck(decks: dict[Any, Deck], plan_id: Any, what: str, voip_plan: VoipPlan) -> Deck:
+    try:
+        return decks[plan_id]
+    except KeyError:
+        raise TariffError(f"VoIP plan {voip_plan.id!r} links unknown {what} plan {plan_id!r}") from None
+
+
+def _utc(at: datetime) -> datetime:
+    """The same instant in UTC (a naive time is UTC already), so comparisons never consult a zone."""
+    if not isinstance(at, datetime):
+        raise TypeError(f"a time must be a datetime, not {type(at).__name__}")
+    if at.tzinfo is None:
+        return at.replace(tzinfo=UTC)
+    return at if at.tzinfo is UTC else at.astimezone(UTC)

@@ -1,0 +1,207 @@
+"""Exact-number and longest-prefix lookup over rate decks, without scanning them.
+
+One dict probe per prefix length that a deck actually has, longest first: a 100,000-row deck of
+2–8 digit prefixes costs at most seven probes per number, however many rows it holds.
+
+Each length has its own dict keyed by the prefix as an integer: the probe key is then one
+integer division of the number (no string slice to allocate and hash), and a probe that misses
+is usually settled by the hash stored in the dict, without reading a key object from memory
+that, in a deck of 100,000 rows, is rarely in the CPU cache. Within one length, distinct digit
+strings are distinct integers, leading zeros included.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
+
+from .normalize import MAX_DIGITS
+from .tariffs import Rate
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+#: Stands in a table for a prefix with several rows (dated ones, as a rule), which are kept apart
+#: to be chosen by date. Recognised by identity, so a plain hit is returned without reading the
+#: row (one cache miss fewer per lookup).
+_SEVERAL = object()
+
+#: Prefix tables: for each prefix length, {prefix as an integer: its row or `_SEVERAL`}.
+Tables = dict[int, dict[int, object]]
+
+#: Per number length, the probes to make, longest prefix first: (table.get, divisor that cuts
+#: the number to the prefix length, prefix length).
+Probes = tuple[tuple[Callable[[int], object], int, int], ...]
+
+
+class PrefixIndex:
+    """The rows of one deck by prefix and by exact number.
+
+    Several rows for one key are allowed when their effective windows differ (a new deck loaded
+    ahead of its date). Where windows overlap, the row that took effect last wins, then the
+    cheaper one, so the answer never depends on the order rows were given in. Numbers are
+    strings of ASCII digits, as normalization makes them.
+    """
+
+    __slots__ = ("_numbers", "_probes", "_several", "_tables")
+
+    def __init__(self, rates: Iterable[Rate]) -> None:
+        self._tables: Tables = {}
+        several: dict[str, list[Rate]] = {}
+        numbers: dict[str, list[Rate]] = {}
+        for rate in rates:
+            if rate.number is not None:
+                numbers.setdefault(rate.number, []).append(rate)
+                continue
+            key = rate.prefix
+            table = self._tables.setdefault(len(key), {})
+            if key in several:
+                several[key].append(rate)
+            elif (seen := table.get(int(key))) is None and rate.effective_from is None and rate.effective_to is None:
+                table[int(key)] = rate  # the usual case: one row, always in effect
+            else:
+                several[key] = [rate] if seen is None else [seen, rate]
+                table[int(key)] = _SEVERAL
+        self._several = {key: _best_first(rows) for key, rows in several.items()}
+        self._numbers = {number: _best_first(rows) for number, rows in numbers.items()}
+        self._probes = _probe_plan(self._tables)
+
+    def entries(self) -> Iterator[tuple[str, object]]:
+        """(prefix, its row or `_SEVERAL`) for every prefix, for merging indexes."""
+        for length, table in self._tables.items():
+            for value, entry in table.items():
+                yield f"{value:0{length}d}", entry
+
+    def exact(self, number: str, at: datetime) -> Rate | None:
+        """The exact-number row for `number` in effect at `at` (UTC)."""
+        rows = self._numbers.get(number)
+        return None if rows is None else _in_effect(rows, at)
+
+    def longest(self, number: str, at: datetime) -> Rate | None:
+        """The row of the longest prefix of `number` that has a row in effect at `at` (UTC)."""
+        if len(number) > MAX_DIGITS:  # no prefix is longer, so the rest cannot matter
+            number = number[:MAX_DIGITS]
+        probes = self._probes[len(number)]
+        if probes:
+            value = int(number)
+            for get, divisor, length in probes:
+                entry = get(value // divisor)
+                if entry is not None:
+                    if entry is not _SEVERAL:
+                        return entry
+                    rate = _in_effect(self._several[number[:length]], at)
+                    if rate is not None:
+                        return rate
+        return None
+
+    def find(self, number: str, at: datetime) -> Rate | None:
+        """An exact-number row if there is one in effect, else the longest prefix."""
+        if self._numbers:
+            rows = self._numbers.get(number)
+            if rows is not None and (rate := _in_effect(rows, at)) is not None:
+                return rate
+        return self.longest(number, at)
+
+
+class _Several(tuple):
+    """A merged value in which some deck's entry is `_SEVERAL`: that deck must be asked itself."""
+
+    __slots__ = ()
+
+
+class SharedPrefixIndex:
+    """Several decks answered by one walk down one number.
+
+    Rating asks every deck of a VoIP plan (its retail plans and each carrier's) about the same
+    number. Merging their prefixes into one index, whose value for each key holds every deck's
+    own longest prefix of that key, turns decks × lengths probes into one walk: the longest
+    merged key that starts the number carries each deck's answer, because a deck's longest
+    prefix of the number starts that key too. Rows with effective dates and exact-number rows
+    are rare, so a deck that has them where the walk ends is asked directly.
+    """
+
+    __slots__ = ("_indexes", "_none", "_probes", "_with_numbers")
+
+    def __init__(self, indexes: Sequence[PrefixIndex]) -> None:
+        self._indexes = tuple(indexes)
+        self._none: tuple[object, ...] = (None,) * len(self._indexes)
+        self._probes = _probe_plan(self._merge())
+        self._with_numbers = tuple(position for position, index in enumerate(self._indexes) if index._numbers)
+
+    def _merge(self) -> Tables:
+        """Every deck's prefixes, each with all decks' entries, in one sweep in sorted order.
+
+        Sorted, a key comes right after the keys that start it, so those (its ancestors) form a
+        stack, and each key's value is its parent's with the decks that have the key itself
+        patched in. The sort runs over (key, deck, number) triples that point into a flat list
+        rather than holding the rows: tuples of strings and ints escape the garbage collector,
+        which would otherwise trace every row in memory again and again while they pile up.
+        """
+        entries: list[object] = []
+        triples = []
+        for position, index in enumerate(self._indexes):
+            for key, entry in index.entries():
+                triples.append((key, position, len(entries)))
+                entries.append(entry)
+        triples.sort(key=itemgetter(0))
+        tables: Tables = {}
+        ancestors: list[tuple[str, tuple[object, ...]]] = [("", self._none)]
+        for key, group in groupby(triples, key=itemgetter(0)):
+            while not key.startswith(ancestors[-1][0]):
+                ancestors.pop()
+            inherited = ancestors[-1][1]
+            value = list(inherited)
+            several = type(inherited) is _Several  # whether `value` may hold `_SEVERAL`
+            for _, position, entry in group:
+                value[position] = entries[entry]
+                several = several or entries[entry] is _SEVERAL
+            merged = (_Several if several else tuple)(value)
+            tables.setdefault(len(key), {})[int(key)] = merged
+            ancestors.append((key, merged))
+        return tables
+
+    def find_all(self, number: str, at: datetime) -> Sequence[Rate | None]:
+        """Each deck's `find(number, at)`, in the order the decks were given."""
+        if len(number) > MAX_DIGITS:
+            number = number[:MAX_DIGITS]
+        value = self._none
+        probes = self._probes[len(number)]
+        if probes:
+            digits = int(number)
+            for get, divisor, _ in probes:
+                hit = get(digits // divisor)
+                if hit is not None:
+                    value = hit
+                    break
+        if not self._with_numbers and type(value) is not _Several:
+            return value
+        found = list(value)
+        for position, entry in enumerate(value):
+            if entry is _SEVERAL:
+                found[position] = self._indexes[position].longest(number, at)
+        for position in self._with_numbers:
+            rate = self._indexes[position].exact(number, at)
+            if rate is not None:
+                found[position] = rate
+        return found
+
+
+def _probe_plan(tables: Tables) -> list[Probes]:
+    """For each number length (0 to 15 digits), the probes into `tables`, longest prefix first."""
+    lengths = sorted(tables, reverse=True)
+    return [
+        tuple((tables[length].get, 10 ** (size - length), length) for length in lengths if length <= size)
+        for size in range(MAX_DIGITS + 1)
+    ]
+
+
+def _best_first(rows: list[Rate]) -> tuple[Rate, ...]:
+    ordered = sorted(rows, key=lambda rate: (rate.rate, rate.connect_fee))
+    ordered.sort(key=lambda rate: rate.effective_from or _EARLIEST, reverse=True)  # stable
+    return tuple(ordered)
+
+
+def _in_effect(rows: tuple[Rate, ...], at: datetime) -> Rate | None:
+    for rate in rows:
+        if rate.in_effect(at):
+            return rate
+    return None

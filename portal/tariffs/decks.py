@@ -1,0 +1,206 @@
+"""Rate decks in and out: JSON rows or CSV with the same column names, merged into a plan or
+replacing it, all or nothing. A bad deck is refused whole, with every bad line named."""
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import delete, insert, select, update
+
+from portal.extensions import db
+from portal.models.tariffs import bump_tariff_version
+
+COLUMNS = ("prefix", "number", "destination", "rate", "rate_peak", "connect_fee", "t1", "t2", "effective_from",
+           "effective_to")
+MODES = ("merge", "replace")
+MONEY_STEP = Decimal("0.000001")
+
+
+class DeckRejected(ValueError):
+    """The deck has bad lines; `errors` maps each line (CSV line number or JSON index) to its problems."""
+
+    def __init__(self, errors):
+        super().__init__(f"{len(errors)} bad line(s)")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class DeckResult:
+    created: int
+    updated: int
+    deleted: int
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def _digits(value, name, problems, shortest):
+    text = _text(value)
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and shortest <= len(text) <= 15):
+        problems.append(f"{name}: {shortest} to 15 digits, got {text!r}")
+        return None
+    return text
+
+
+def _money(value, name, problems, required=False):
+    text = _text(value)
+    if not text:
+        if required:
+            problems.append(f"{name}: required")
+        return None
+    if isinstance(value, float):
+        problems.append(f"{name}: send decimals as strings or JSON numbers, got a float")
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        problems.append(f"{name}: not a number: {text!r}")
+        return None
+    if not number.is_finite() or number < 0:
+        problems.append(f"{name}: must be zero or more, got {text!r}")
+    elif number != number.quantize(MONEY_STEP) or number >= 10 ** 8:
+        problems.append(f"{name}: at most 6 decimal places and below 100,000,000, got {text!r}")
+    else:
+        return number
+    return None
+
+
+def _seconds(value, name, problems, minimum):
+    text = _text(value)
+    if not text:
+        return 1
+    if not text.isdigit() or int(text) < minimum or int(text) > 86400:
+        problems.append(f"{name}: whole seconds from {minimum} to 86400, got {text!r}")
+        return 1
+    return int(text)
+
+
+def _time(value, name, problems):
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        problems.append(f"{name}: ISO 8601 date or time expected, got {text!r}")
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def clean_row(row):
+    """(values, problems) for one deck row given as a mapping of column → raw value."""
+    problems = []
+    if not isinstance(row, dict):
+        return None, ["each rate must be an object"]
+    prefix = _digits(row.get("prefix"), "prefix", problems, 1)
+    number = _digits(row.get("number"), "number", problems, 3)
+    if (prefix is None) == (number is None) and not problems:
+        problems.append("give exactly one of prefix and number")
+    destination = _text(row.get("destination"))
+    if destination[:1] in ("=", "+", "-", "@"):
+        problems.append("destination: may not start with = + - @ (spreadsheets would run it as a formula)")
+    elif len(destination) > 120:
+        problems.append("destination: at most 120 characters")
+    values = {
+        "prefix": prefix, "number": number, "destination": destination,
+        "rate": _money(row.get("rate"), "rate", problems, required=True),
+        "rate_peak": _money(row.get("rate_peak"), "rate_peak", problems),
+        "connect_fee": _money(row.get("connect_fee"), "connect_fee", problems) or Decimal(0),
+        "t1": _seconds(row.get("t1"), "t1", problems, 0),
+        "t2": _seconds(row.get("t2"), "t2", problems, 1),
+        "effective_from": _time(row.get("effective_from"), "effective_from", problems),
+        "effective_to": _time(row.get("effective_to"), "effective_to", problems),
+    }
+    if values["effective_from"] and values["effective_to"] and values["effective_to"] <= values["effective_from"]:
+        problems.append("effective_to must be after effective_from")
+    return values, problems
+
+
+def rows_from_csv(text):
+    """(line number, row) pairs; the header names the columns, as the export writes them."""
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "rate" not in reader.fieldnames:
+        raise DeckRejected({"1": ["the header must name the columns: " + ",".join(COLUMNS)]})
+    unknown = set(reader.fieldnames) - set(COLUMNS)
+    if unknown:
+        raise DeckRejected({"1": [f"unknown columns: {', '.join(sorted(unknown))}"]})
+    return [(str(reader.line_num), row) for row in reader]
+
+
+def _key(values):
+    return values["prefix"], values["number"], values["effective_from"]
+
+
+def validate(numbered_rows):
+    """Every row cleaned, or DeckRejected naming every bad line (duplicates included)."""
+    errors, cleaned, seen = {}, [], {}
+    for line, row in numbered_rows:
+        values, problems = clean_row(row)
+        if not problems:
+            key = _key(values)
+            if key in seen:
+                problems.append(f"duplicate of line {seen[key]} (same prefix/number and effective_from)")
+            seen[key] = line
+        if problems:
+            errors[line] = problems
+        else:
+            cleaned.append(values)
+    if errors:
+        raise DeckRejected(errors)
+    return cleaned
+
+
+def import_deck(model, plan_id, numbered_rows, mode):
+    """Load rows into a plan: `merge` updates matching rows and adds new ones, `replace` makes the
+    deck exactly these rows. One transaction; the caller commits."""
+    rows = validate(numbered_rows)
+    deleted = 0
+    existing = {}
+    if mode == "replace":
+        deleted = db.session.execute(delete(model).where(model.plan_id == plan_id)).rowcount
+    else:
+        for rate_id, prefix, number, start in db.session.execute(
+                select(model.id, model.prefix, model.number, model.effective_from).where(model.plan_id == plan_id)):
+            existing[prefix, number, start] = rate_id
+    fresh, changed = [], []
+    for values in rows:
+        rate_id = existing.get(_key(values))
+        if rate_id is None:
+            fresh.append({"plan_id": plan_id, **values})
+        else:
+            changed.append({"id": rate_id, **values})
+    if fresh:
+        db.session.execute(insert(model), fresh)
+    if changed:
+        db.session.execute(update(model), changed)
+    bump_tariff_version(db.session)
+    db.session.flush()
+    return DeckResult(created=len(fresh), updated=len(changed), deleted=deleted)
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def export_rows(model, plan_id):
+    query = select(*(getattr(model, name) for name in COLUMNS)).where(model.plan_id == plan_id) \
+        .order_by(model.prefix, model.number, model.effective_from)
+    return [dict(zip(COLUMNS, row)) for row in db.session.execute(query)]
+
+
+def export_csv(model, plan_id):
+    """The deck as CSV that `import_deck` takes back unchanged."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in export_rows(model, plan_id):
+        writer.writerow([_cell(row[name]) for name in COLUMNS])
+    return out.getvalue()

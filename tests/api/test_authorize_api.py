@@ -1,0 +1,147 @@
+"""POST /authorize and GET /rates/lookup against the demo operator, every reason code included."""
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.ledger import operations
+from portal.ledger.balance import available
+from portal.models import Account, Hold, NumberListEntry
+from tests import factories
+from tests.ledger.conftest import ADMIN
+
+NIGHT = "2026-10-06T22:00:00Z"  # off-peak in London
+
+
+@pytest.fixture
+def demo(app, runner):
+    assert runner.invoke(args=["demo", "--calls", "0"]).exit_code == 0
+
+
+def ask(api, **body):
+    body.setdefault("at", NIGHT)
+    response = api.post("/authorize", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_allowed_call_has_price_routes_and_max_duration(switch_api, demo):
+    answer = ask(switch_api, account="1001", caller="4930123456", callee="+49 151 1234 5678")
+    assert answer["allowed"] is True and answer["reason"] is None
+    assert answer["number"] == "4915112345678"
+    assert answer["destination"] == {"prefix": "4915", "name": "Germany Mobile"}
+    assert answer["rate"] == {"per_minute": "0.070000", "connect_fee": "0.000000", "t1": 1, "t2": 1}
+    # €50 at €0.07/min is 42,857 s: capped at MAX_CALL_SECONDS.
+    assert answer["max_duration"] == 10800
+    assert [r["provider"] for r in answer["routes"]] == ["Borealis Telecom", "Atlas Voice"]
+    assert answer["routes"][0]["gateway"] == {"name": "borealis-ams", "host": "198.51.100.20", "port": 5080,
+                                              "prefix": "77"}
+    assert answer["routes"][0]["cost_per_minute"] == "0.028000"
+
+
+def test_max_duration_follows_the_money(switch_api, demo, app):
+    with app.app_context():
+        account = factories.account(code="P1", billing="prepaid",
+                                    voip_plan_id=db.session.scalar(select(Account.voip_plan_id)
+                                                                   .where(Account.code == "1001")))
+        operations.payment(account, Decimal("0.10"), ADMIN)
+        db.session.commit()
+    # UK mobile for a non-UK caller: €0.06/min, T1 30 T2 6 → €0.10 buys 96 s (0.096), not 102 (0.102).
+    answer = ask(switch_api, account="P1", caller="4930123456", callee="447700900123")
+    assert (answer["allowed"], answer["max_duration"]) == (True, 96)
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"account": "nobody", "callee": "4915112345678"}, "unknown_account"),
+    ({"account": "1001", "callee": "12"}, "invalid_number"),
+    ({"account": "1001", "callee": "44909123456"}, "banned"),
+    ({"account": "1001", "callee": "99912345678"}, "no_rate"),
+])
+def test_refusals_name_their_reason(switch_api, demo, body, reason):
+    answer = ask(switch_api, **body)
+    assert (answer["allowed"], answer["reason"], answer["max_duration"]) == (False, reason, 0)
+
+
+def test_suspended_account_is_refused(switch_api, demo, app):
+    with app.app_context():
+        db.session.scalar(select(Account).where(Account.code == "1001")).status = "suspended"
+        db.session.commit()
+    assert ask(switch_api, account="1001", callee="4915112345678")["reason"] == "account_suspended"
+
+
+def test_prepaid_without_money_is_refused(switch_api, demo, app):
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.code == "1001"))
+        operations.return_payment(account, account.balance, ADMIN)
+        db.session.commit()
+    assert ask(switch_api, account="1001", callee="4915112345678")["reason"] == "insufficient_funds"
+
+
+def test_blacklisted_number_is_blocked(switch_api, demo, app):
+    with app.app_context():
+        db.session.add(NumberListEntry(kind="blacklist", prefix="4915112"))
+        db.session.commit()
+    assert ask(switch_api, account="1001", callee="4915112345678")["reason"] == "blocked"
+    assert ask(switch_api, account="1001", callee="4915999999999")["allowed"] is True
+
+
+def test_a_call_uuid_places_a_hold_once(switch_api, demo, app):
+    first = ask(switch_api, account="1001", callee="4915112345678", uuid="call-a")
+    again = ask(switch_api, account="1001", callee="4915112345678", uuid="call-a")
+    assert first["hold"] == again["hold"] == "12.600000"  # 10800 s at €0.07/min
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.code == "1001"))
+        assert available(account) == Decimal(1000) - Decimal("12.6")
+        assert db.session.scalar(select(func.count()).select_from(Hold)) == 1
+
+
+def test_ten_simultaneous_authorizations_never_promise_more_than_the_balance(switch_api, demo, app):
+    with app.app_context():
+        plan_id = db.session.scalar(select(Account.voip_plan_id).where(Account.code == "1001"))
+        account = factories.account(code="P2", billing="prepaid", voip_plan_id=plan_id)
+        operations.payment(account, Decimal("1.00"), ADMIN)
+        db.session.commit()
+
+    def one(n):
+        client = app.test_client()
+        response = client.post("/api/v1/authorize", headers={"Authorization": f"Bearer {switch_api.token}"},
+                               json={"account": "P2", "callee": "4915112345678", "uuid": f"sim-{n}", "at": NIGHT})
+        return response.get_json()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(one, range(10)))
+    holds = [Decimal(a["hold"]) for a in answers if a["allowed"]]
+    assert sum(holds) <= Decimal("1.00")
+    assert answers and any(a["allowed"] for a in answers)
+    refused = [a["reason"] for a in answers if not a["allowed"]]
+    assert set(refused) <= {"insufficient_funds"}
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.code == "P2"))
+        assert available(account) >= 0
+
+
+def test_rates_lookup(switch_api, demo):
+    response = switch_api.get("/rates/lookup?account=1001&number=0044 7700 900123&at=" + NIGHT)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["number"] == "447700900123" and body["destination"]["prefix"] == "447"
+    assert body["rate"]["per_minute"] == "0.060000" and body["rate"]["currency"] == "EUR"
+    assert [r["provider"] for r in body["routes"]] == ["Atlas Voice", "Borealis Telecom"]
+
+
+@pytest.mark.parametrize("query, status", [
+    ("account=1001", 400), ("account=nobody&number=4915", 404), ("account=1001&number=44909123456", 422),
+    ("account=1001&number=4915&at=yesterday", 400),
+])
+def test_rates_lookup_errors(switch_api, demo, query, status):
+    assert switch_api.get(f"/rates/lookup?{query}").status_code == status
+
+
+def test_authorize_needs_a_key_and_valid_input(client, switch_api, demo):
+    assert client.post("/api/v1/authorize", json={"account": "1001", "callee": "44"}).status_code == 401
+    response = switch_api.post("/authorize", json={"caller": 12})
+    assert response.status_code == 400 and {"account", "callee", "caller"} <= set(
+        response.get_json()["error"]["fields"])
+    assert switch_api.post("/authorize", json={"account": "1001", "callee": "4915", "at": "noon"}).status_code == 400

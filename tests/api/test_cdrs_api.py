@@ -1,0 +1,195 @@
+"""POST /cdrs in JSON and the three CSV formats, reading CDRs back, and re-rating."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.ledger.verify import verify
+from portal.models import Account, Cdr, Hold, Invoice, LedgerTransaction, RetailPlan, RetailRate
+
+NIGHT = "2026-10-06T22:00:00Z"
+
+
+@pytest.fixture
+def demo(app, runner):
+    assert runner.invoke(args=["demo", "--calls", "0"]).exit_code == 0
+
+
+def cdr(uuid, billsec=60, callee="4915112345678", account="1001", **extra):
+    return {"uuid": uuid, "account": account, "caller": "4930123456", "callee": callee, "start": NIGHT,
+            "answer": NIGHT, "end": "2026-10-06T22:10:00Z", "billsec": billsec, **extra}
+
+
+def balance(app, code="1001"):
+    with app.app_context():
+        return db.session.scalar(select(Account.balance).where(Account.code == code))
+
+
+def test_a_batch_is_stored_rated_and_charged_once(app, switch_api, demo):
+    response = switch_api.post("/cdrs", json={"cdrs": [cdr("c1"), cdr("c2", billsec=30), cdr("c1")]})
+    assert response.status_code == 200
+    assert response.get_json() == {"accepted": 2, "duplicates": 1, "rejected": []}
+    # 60 s + 30 s of Germany Mobile at €0.07/min off-peak.
+    assert balance(app) == Decimal(1000) - Decimal("0.07") - Decimal("0.035")
+    again = switch_api.post("/cdrs", json={"cdrs": [cdr("c1"), cdr("c2")]}).get_json()
+    assert again == {"accepted": 0, "duplicates": 2, "rejected": []}
+    assert balance(app) == Decimal("999.895")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)
+                                 .where(LedgerTransaction.type == "call_charge")) == 2
+        assert verify() == []
+
+
+def test_malformed_records_are_rejected_with_index_and_the_rest_kept(app, switch_api, demo):
+    batch = [cdr("ok-1"), {"uuid": "bad", "account": "1001", "callee": "4915", "start": NIGHT, "billsec": "lots"},
+             "not an object", cdr("ok-2")]
+    body = switch_api.post("/cdrs", json={"cdrs": batch}).get_json()
+    assert body["accepted"] == 2 and body["duplicates"] == 0
+    assert [r["index"] for r in body["rejected"]] == [1, 2]
+    assert "billsec" in body["rejected"][0]["error"]
+
+
+@pytest.mark.parametrize("record, status", [
+    (cdr("u1", account="ghost"), "unknown_account"),
+    (cdr("u2", callee="12"), "invalid_number"),
+    (cdr("u3", callee="44909123456"), "banned"),
+    (cdr("u4", callee="99912345678"), "no_rate"),
+])
+def test_unratable_cdrs_are_stored_with_their_reason_and_charge_nothing(app, switch_api, demo, record, status):
+    assert switch_api.post("/cdrs", json={"cdrs": [record]}).get_json()["accepted"] == 1
+    stored = switch_api.get(f"/cdrs/{record['uuid']}").get_json()
+    assert stored["status"] == status and stored["price"] is None
+    assert balance(app) == Decimal(1000)
+
+
+def test_unanswered_call_costs_nothing(app, switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr("missed", billsec=0, answer=None, hangup_cause=19)]})
+    stored = switch_api.get("/cdrs/missed").get_json()
+    assert (stored["status"], stored["price"], stored["hangup_cause"]) == ("rated", "0.000000", 19)
+    assert balance(app) == Decimal(1000)
+
+
+def test_cdr_settles_its_hold(app, switch_api, demo):
+    switch_api.post("/authorize", json={"account": "1001", "callee": "4915112345678", "uuid": "held", "at": NIGHT})
+    with app.app_context():
+        assert db.session.scalar(select(Hold.status).where(Hold.call_uuid == "held")) == "open"
+    switch_api.post("/cdrs", json={"cdrs": [cdr("held")]})
+    with app.app_context():
+        assert db.session.scalar(select(Hold.status).where(Hold.call_uuid == "held")) == "settled"
+
+
+def test_a_cdr_explains_its_price(switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr("explained", billsec=61, provider="Atlas Voice")]})
+    body = switch_api.get("/cdrs/explained").get_json()
+    assert {k: body[k] for k in ("uuid", "account", "number", "billsec", "billable_seconds", "price", "currency",
+                                 "cost", "cost_currency", "provider", "status", "invoice")} == {
+        "uuid": "explained", "account": "1001", "number": "4915112345678", "billsec": 61, "billable_seconds": 61,
+        "price": "0.071200", "currency": "EUR", "cost": "0.030500", "cost_currency": "EUR", "provider": "Atlas Voice",
+        "status": "rated", "invoice": None}
+    assert body["destination"] == {"prefix": "4915", "name": "Germany Mobile"}
+    trace = body["trace"]
+    assert trace["band"] == "off-peak" and trace["price_unrounded"].startswith("0.07116666")
+    assert trace["cost"]["chosen_by"] == "carrying provider"
+
+
+def test_unknown_cdr_is_404(switch_api, demo):
+    assert switch_api.get("/cdrs/nope").status_code == 404
+
+
+ASTERISK = (
+    '"1001","4930123456","4915112345678","from-internal","""Alice"" <4930123456>","SIP/alice-0001",'
+    '"SIP/trunk-0002","Dial","SIP/trunk/4915112345678","2026-10-06 23:00:00","2026-10-06 23:00:05",'
+    '"2026-10-06 23:01:05","65","60","ANSWERED","DOCUMENTATION","1728255600.1",""\n'
+    '"1001","4930123456","4915112345678","from-internal","""Alice"" <4930123456>","SIP/alice-0003",'
+    '"SIP/trunk-0004","Dial","SIP/trunk/4915112345678","2026-10-06 23:05:00","","2026-10-06 23:05:20",'
+    '"20","0","NO ANSWER","DOCUMENTATION","1728255900.3",""\n'
+)
+FREESWITCH = (
+    '"Alice","4930123456","4915112345678","default","2026-10-06 22:00:00","2026-10-06 22:00:04",'
+    '"2026-10-06 22:02:04","124","120","NORMAL_CLEARING","a1b2c3d4-0000-4000-8000-000000000001","",'
+    '"1001","PCMA","PCMA"\n'
+)
+
+
+@pytest.mark.parametrize("fmt, text, accepted, charged", [
+    ("asterisk", ASTERISK, 2, Decimal("0.07")),
+    ("freeswitch", FREESWITCH, 1, Decimal("0.14")),
+    ("native", "uuid,account,caller,callee,start,billsec\nn1,1001,4930123456,4915112345678,2026-10-06T22:00:00Z,60\n",
+     1, Decimal("0.07")),
+])
+def test_csv_formats(app, switch_api, demo, fmt, text, accepted, charged):
+    response = switch_api.post(f"/cdrs?format={fmt}&timezone=Europe/Berlin" if fmt == "asterisk"
+                               else f"/cdrs?format={fmt}", data=text, headers={"Content-Type": "text/csv"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"accepted": accepted, "duplicates": 0, "rejected": []}
+    assert balance(app) == Decimal(1000) - charged
+    again = switch_api.post(f"/cdrs?format={fmt}", data=text, headers={"Content-Type": "text/csv"}).get_json()
+    assert again["duplicates"] == accepted  # a re-sent file is recognised
+
+
+def test_bad_csv_requests(switch_api, demo):
+    assert switch_api.post("/cdrs?format=cisco", data="x", headers={"Content-Type": "text/csv"}).status_code == 400
+    response = switch_api.post("/cdrs?format=native", data="nothing,useful\n1,2\n",
+                               headers={"Content-Type": "text/csv"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_csv"
+    assert switch_api.post("/cdrs", json={"cdrs": "x"}).status_code == 400
+
+
+def test_listing_filters_and_pages(switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr(f"l{n}") for n in range(5)] + [cdr("other", account="2001")]})
+    first = switch_api.get("/cdrs?account=1001&limit=3").get_json()
+    assert [c["uuid"] for c in first["items"]] == ["l4", "l3", "l2"]
+    rest = switch_api.get(f"/cdrs?account=1001&limit=3&cursor={first['next_cursor']}").get_json()
+    assert [c["uuid"] for c in rest["items"]] == ["l1", "l0"] and rest["next_cursor"] is None
+    window = switch_api.get("/cdrs?from=2026-10-06T21:00:00Z&to=2026-10-06T23:00:00&status=rated").get_json()
+    assert len(window["items"]) == 6
+    assert switch_api.get("/cdrs?from=2027-01-01T00:00:00Z").get_json()["items"] == []
+
+
+def test_rerate_after_a_tariff_fix_keeps_the_ledger_exact(app, api, switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr("r1"), cdr("r2", callee="99912345678")]})
+    assert balance(app) == Decimal("999.93")
+    with app.app_context():
+        plan = db.session.scalar(select(RetailPlan).where(RetailPlan.name == "Standard EUR"))
+        db.session.scalar(select(RetailRate).where(RetailRate.plan_id == plan.id, RetailRate.prefix == "4915")) \
+            .rate = Decimal("0.05")
+        db.session.add(RetailRate(plan_id=plan.id, prefix="999", destination="Test", rate=Decimal(1)))
+        db.session.commit()
+    response = api.post("/cdrs/rerate", json={"from": "2026-10-06T00:00:00Z", "to": "2026-10-07T00:00:00Z"})
+    assert response.get_json() == {"examined": 2, "changed": 2, "reversed": 1}
+    assert switch_api.get("/cdrs/r2").get_json()["status"] == "rated"
+    assert balance(app) == Decimal(1000) - Decimal("0.05") - Decimal(1)
+    assert api.post("/cdrs/rerate", json={"from": "2026-10-06T00:00:00Z",
+                                          "to": "2026-10-07T00:00:00Z"}).get_json()["changed"] == 0
+    with app.app_context():
+        assert verify() == []
+
+
+def test_rerate_skips_invoiced_cdrs(app, api, switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr("inv")]})
+    with app.app_context():
+        stored = db.session.scalar(select(Cdr).where(Cdr.uuid == "inv"))
+        invoice = Invoice(number="INV-2026-000001", account_id=stored.account_id, period="2026-10",
+                          period_start=stored.start.replace(day=1, hour=0), period_end=stored.start.replace(day=31),
+                          currency="EUR", subtotal=0, tax=0, total=0)
+        db.session.add(invoice)
+        db.session.flush()
+        stored.invoice_id = invoice.id
+        db.session.scalar(select(RetailRate).where(RetailRate.prefix == "4915")).rate = Decimal(9)
+        db.session.commit()
+    response = api.post("/cdrs/rerate", json={"from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"})
+    assert response.get_json()["examined"] == 0
+    assert switch_api.get("/cdrs/inv").get_json()["invoice"] == "INV-2026-000001"
+
+
+def test_rerate_input_errors(api, demo):
+    assert api.post("/cdrs/rerate", json={"from": "2026-10-02T00:00:00Z", "to": "2026-10-01T00:00:00Z"}) \
+        .status_code == 400
+    assert api.post("/cdrs/rerate", json={"from": "x", "to": "y"}).status_code == 400
+    assert api.post("/cdrs/rerate", json={"from": "2026-10-01T00:00:00Z", "to": "2026-10-02T00:00:00Z",
+                                          "account": "ghost"}).status_code == 404
+
+
+def test_switch_key_may_not_rerate(switch_api, demo):
+    assert switch_api.post("/cdrs/rerate", json={}).status_code == 403

@@ -1,0 +1,95 @@
+"""Dialed numbers become E.164 digits through ordered dial rules (DESIGN §3.1)."""
+
+import pytest
+
+from portal.rating import DialRule, choose_rules, national_rules, normalize
+
+GB = national_rules("GB")
+US = national_rules("US")
+DE = national_rules("DE")
+FR = national_rules("FR")
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        ("GB", [("+", ""), ("00", ""), ("0", "44")]),
+        ("gb", [("+", ""), ("00", ""), ("0", "44")]),
+        ("US", [("+", ""), ("011", ""), ("1", "1"), ("", "1")]),
+        ("DE", [("+", ""), ("00", ""), ("0", "49")]),
+        ("FR", [("+", ""), ("00", ""), ("0", "33")]),
+        ("IT", [("+", ""), ("00", ""), ("", "39")]),
+        ("AU", [("+", ""), ("0011", ""), ("0", "61")]),
+    ],
+)
+def test_national_rules_come_from_phonenumbers_metadata(country, expected):
+    assert national_rules(country) == tuple(DialRule(match, replace) for match, replace in expected)
+
+
+def test_national_rules_refuse_an_unknown_country():
+    with pytest.raises(ValueError, match="unknown country"):
+        national_rules("XX")
+
+
+@pytest.mark.parametrize(
+    ("rules", "dialed", "number", "rule"),
+    [
+        (GB, "+44 20 7946 0000", "442079460000", "+"),
+        (GB, "0044 20 7946 0000", "442079460000", "00"),
+        (GB, "020 7946 0000", "442079460000", "0"),
+        (GB, "(020) 7946-0000", "442079460000", "0"),
+        (GB, "447911123456", "447911123456", None),
+        (GB, "00 1 212 555 0123", "12125550123", "00"),
+        (US, "+1 212 555 0123", "12125550123", "+"),
+        (US, "011 44 20 7946 0000", "442079460000", "011"),
+        (US, "1-212-555-0123", "12125550123", "1"),
+        (US, "(212) 555-0123", "12125550123", ""),
+        (DE, "030 1234567", "49301234567", "0"),
+        (DE, "0049 30 1234567", "49301234567", "00"),
+        (FR, "01 23 45 67 89", "33123456789", "0"),
+        (FR, "+33 1 23 45 67 89", "33123456789", "+"),
+        ((), "+44 20 7946 0000", "442079460000", None),
+    ],
+)
+def test_the_first_matching_rule_rewrites_the_number_and_only_digits_remain(rules, dialed, number, rule):
+    result = normalize(dialed, rules)
+    assert result.number == number
+    assert (result.rule.match if result.rule else None) == rule
+
+
+def test_the_first_matching_rule_wins_even_when_a_later_one_is_longer():
+    rules = (DialRule("0", "44"), DialRule("00", ""))
+    assert normalize("0033123456789", rules).number == "44033123456789"
+
+
+@pytest.mark.parametrize(
+    "dialed",
+    ["", "12", "+1", "abc", "+44 20 7946 0000 1234", "1234567890123456", "*#"],
+)
+def test_fewer_than_3_or_more_than_15_digits_is_an_invalid_number(dialed):
+    result = normalize(dialed, ())
+    assert result.number is None
+    assert not 3 <= len(result.digits) <= 15
+
+
+def test_3_and_15_digits_are_valid_numbers():
+    assert normalize("112", ()).number == "112"
+    assert normalize("123456789012345", ()).number == "123456789012345"
+
+
+ACCOUNT = (DialRule("9", ""),)
+PLAN = (DialRule("0", "33"),)
+GLOBAL = (DialRule("0", "44"),)
+
+
+@pytest.mark.parametrize(
+    ("account", "plan", "global_rules", "source", "rules"),
+    [
+        (ACCOUNT, PLAN, GLOBAL, "account", ACCOUNT),
+        ((), PLAN, GLOBAL, "voip_plan", PLAN),
+        ([], [], GLOBAL, "global", GLOBAL),
+        ((), (), (), None, ()),
+    ],
+)
+def test_account_rules_else_voip_plan_rules_else_global_rules(account, plan, global_rules, source, rules):
+    assert choose_rules(account, plan, global_rules) == (source, rules)

@@ -1,0 +1,56 @@
+"""`flask cdrs import`: a file through the pipeline in committed batches; run again, nothing doubles."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.ledger.verify import verify
+from portal.models import Account, Cdr
+
+
+@pytest.fixture
+def demo(app, runner):
+    assert runner.invoke(args=["demo", "--calls", "0"]).exit_code == 0
+
+
+def write_native(path, count, bad_every=0):
+    lines = ["uuid,account,caller,callee,start,answer,end,billsec"]
+    for n in range(count):
+        billsec = "oops" if bad_every and n % bad_every == bad_every - 1 else "60"
+        lines.append(f"imp-{n},1002,4930123456,4915112345678,2026-10-06T22:00:00Z,2026-10-06T22:00:00Z,"
+                     f"2026-10-06T22:01:00Z,{billsec}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
+    path = tmp_path / "cdrs.csv"
+    write_native(path, 250, bad_every=50)
+    result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "40"])
+    assert result.exit_code == 0, result.output
+    assert "accepted 245, of which rated 245; duplicates 0; rejected 5" in result.output
+    assert "row 49: billsec" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Cdr)) == 245
+        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == Decimal("-17.15")
+        assert verify() == []
+
+
+def test_an_interrupted_import_is_finished_by_running_it_again(app, runner, demo, tmp_path):
+    path = tmp_path / "cdrs.csv"
+    write_native(path, 100)
+    partial = tmp_path / "partial.csv"
+    partial.write_text("\n".join(path.read_text().splitlines()[:61]) + "\n")  # header + 60 rows made it
+    runner.invoke(args=["cdrs", "import", str(partial)])
+    result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "30"])
+    assert "accepted 40, of which rated 40; duplicates 60" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == Decimal("-7.00")
+        assert verify() == []
+
+
+def test_import_refuses_a_file_it_cannot_read(runner, demo, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("what,is,this\n1,2,3\n")
+    result = runner.invoke(args=["cdrs", "import", str(path), "--format", "native"])
+    assert result.exit_code != 0 and "Error" in result.output
