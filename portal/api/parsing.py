@@ -78,7 +78,7 @@ class Fields:
             return number
         return default
 
-    def integer(self, name, required=False, default=None, minimum=None, maximum=None):
+    def integer(self, name, required=False, default=None, minimum=None, maximum=2 ** 31 - 1):
         value = self.body.get(name, default)
         if value is None:
             if required:

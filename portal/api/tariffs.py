@@ -28,7 +28,8 @@ def _objects(fields, name, required=False):
 
 def _ids(fields, name):
     value = fields.body.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2 ** 31
+                                              for i in value):
         fields.errors[name] = "a list of integer ids"
         return []
     return value
@@ -168,7 +169,7 @@ def _deck_rows():
     return body.get("mode", "merge"), [(str(n), row) for n, row in enumerate(rates)]
 
 
-@bp.post("/<any('retail-plans', 'carrier-plans'):kind>/<int:plan_id>/rates")
+@bp.post("/<any('retail-plans', 'carrier-plans'):kind>/<int(max=2147483647):plan_id>/rates")
 @require_api("admin")
 def import_rates_endpoint(kind, plan_id):
     plan, rate_model = _deck_plan(kind, plan_id)
@@ -184,7 +185,7 @@ def import_rates_endpoint(kind, plan_id):
     return {"created": result.created, "updated": result.updated, "deleted": result.deleted}
 
 
-@bp.get("/<any('retail-plans', 'carrier-plans'):kind>/<int:plan_id>/rates")
+@bp.get("/<any('retail-plans', 'carrier-plans'):kind>/<int(max=2147483647):plan_id>/rates")
 @require_api("admin")
 def export_rates_endpoint(kind, plan_id):
     plan, rate_model = _deck_plan(kind, plan_id)

@@ -25,6 +25,8 @@ Conventions an operator can rely on:
   LOSE_RACE, …) become 16 NORMAL_CLEARING, as FreeSWITCH itself reports them in `hangup_cause_q850`.
 - **Seconds** (billsec, duration) are whole numbers: `30`, `"30"` and the JSON number `30.0` are
   accepted; `"30.5"`, `"30.0"`, `-1` and booleans are not.
+- **src_ip** comes back in one spelling per address (`2001:db8::1`; `::ffff:192.0.2.1` as
+  `192.0.2.1`), so per-IP watchdog quotas count one source once.
 """
 
 import csv
@@ -154,7 +156,8 @@ def iter_csv(stream: TextIO, fmt: str, timezone: str = "UTC") -> Iterator[RawCdr
 
     `fmt` is one of `FORMATS`. `timezone` (an IANA name) is where the naive times of Asterisk and
     FreeSWITCH files are; native files follow the API rule that a naive time is UTC. Open the file
-    with `newline=""` so quoted fields may hold line breaks. Problems with the whole input (format,
+    with `newline=""` so quoted fields may hold line breaks, and with `errors="replace"` so a bad
+    byte spoils one field rather than the rest of the file. Problems with the whole input (format,
     time zone, a native file's header) raise `ParserError` here, before any row is read.
     """
     fmt_name = fmt.strip().lower() if isinstance(fmt, str) else fmt
