@@ -4,7 +4,7 @@ rule, posts, audits, and flushes; the caller commits. A refused operation raises
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import func, select
 
 from portal import audit
 from portal.extensions import db
@@ -23,6 +23,7 @@ from portal.ledger.idempotency import Replay, claim, remember
 from portal.ledger.journal import post
 from portal.ledger.locks import lock_account
 from portal.models import CreditLimitEvent, LedgerTransaction, Posting
+from portal.models.bulk import bulk_insert
 from portal.models.types import utcnow
 from portal.rating.money import to_decimal
 
@@ -204,12 +205,12 @@ def charge_calls(cdrs, actor=audit.SYSTEM):
         group = by_account[account_id]
         customer = customer_ledger(locked).id
         revenue = ledger_id(system_ledger, "call_revenue", locked.currency)
-        ids = db.session.scalars(
-            insert(LedgerTransaction).returning(LedgerTransaction.id, sort_by_parameter_order=True),
-            [{"type": "call_charge", "account_id": account_id, "amount": -cdr.price, "currency": locked.currency,
-              "description": f"Call to {cdr.number}", "created_by": actor.label, "cdr_id": cdr.id,
-              "created_at": utcnow()} for cdr in group],
-        ).all()
+        now = utcnow()
+        bulk_insert(LedgerTransaction.__table__, [
+            {"type": "call_charge", "account_id": account_id, "amount": -cdr.price, "currency": locked.currency,
+             "description": f"Call to {cdr.number}", "created_by": actor.label, "cdr_id": cdr.id, "created_at": now}
+            for cdr in group])
+        ids = _new_charge_ids([cdr.id for cdr in group])
         postings = []
         for tx_id, cdr in zip(ids, group):
             postings += [(tx_id, customer, -cdr.price, locked.currency), (tx_id, revenue, cdr.price, locked.currency)]
@@ -217,12 +218,25 @@ def charge_calls(cdrs, actor=audit.SYSTEM):
                 payable = ledger_id(provider_payable, cdr.provider_id, cdr.cost_currency)
                 cost = ledger_id(system_ledger, "call_cost", cdr.cost_currency)
                 postings += [(tx_id, payable, cdr.cost, cdr.cost_currency), (tx_id, cost, -cdr.cost, cdr.cost_currency)]
-        db.session.execute(insert(Posting), [
+        bulk_insert(Posting.__table__, [
             {"transaction_id": tx, "ledger_account_id": ledger, "amount": amount, "currency": currency}
             for tx, ledger, amount, currency in postings if amount != 0])
         locked.balance -= sum((cdr.price for cdr in group), Decimal(0))
         update_limit_flag(locked)
     db.session.flush()
+
+
+def _new_charge_ids(cdr_ids):
+    """The charge just inserted for each CDR, in order: the newest call charge of each (a re-rated
+    CDR also has older, reversed ones). Cheaper than RETURNING for thousands of rows."""
+    newest = {}
+    for start in range(0, len(cdr_ids), 500):
+        chunk = cdr_ids[start:start + 500]
+        newest.update(db.session.execute(
+            select(LedgerTransaction.cdr_id, func.max(LedgerTransaction.id))
+            .where(LedgerTransaction.type == "call_charge", LedgerTransaction.cdr_id.in_(chunk))
+            .group_by(LedgerTransaction.cdr_id)).all())
+    return [newest[cdr_id] for cdr_id in cdr_ids]
 
 
 def reverse(transaction, actor, description=""):

@@ -30,24 +30,31 @@ class Money(TypeDecorator):
             return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
         return dialect.type_descriptor(BigInteger())
 
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError("money must be a Decimal, never a float")
-        value = Decimal(value)
-        if value != value.quantize(Decimal(1).scaleb(-self.scale)):
-            raise ValueError(f"{value} has more than {self.scale} decimal places")
-        if dialect.name == "postgresql":
-            return value
-        return int(value * self._factor)
+    def bind_processor(self, dialect):
+        """One closure per dialect: bulk inserts convert millions of values through it."""
+        scale, factor = self.scale, self._factor
+        postgresql = dialect.name == "postgresql"
 
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
+        def process(value):
+            if value is None:
+                return None
+            if isinstance(value, float):
+                raise TypeError("money must be a Decimal, never a float")
+            if not isinstance(value, Decimal):
+                value = Decimal(value)
+            scaled = value * factor
+            if scaled != scaled.to_integral_value():
+                raise ValueError(f"{value} has more than {scale} decimal places")
+            return value if postgresql else int(scaled)
+
+        return process
+
+    def result_processor(self, dialect, coltype):
+        step = Decimal(1).scaleb(-self.scale)
         if dialect.name == "postgresql":
-            return Decimal(value)
-        return (Decimal(int(value)) / self._factor).quantize(Decimal(1).scaleb(-self.scale))
+            return lambda value: None if value is None else Decimal(value)
+        factor = self._factor
+        return lambda value: None if value is None else (Decimal(int(value)) / factor).quantize(step)
 
     class comparator_factory(TypeDecorator.Comparator):
         """Money plus or minus money is still money, so SUMs and balance updates stay exact."""
@@ -79,22 +86,37 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+    def bind_processor(self, dialect):
+        """Aware UTC in; SQLite keeps it naive (its text form has no zone), PostgreSQL aware."""
+        naive = dialect.name == "sqlite"
+        impl_process = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
 
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        def process(value):
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            elif value.utcoffset():
+                value = value.astimezone(UTC)
+            if naive:
+                value = value.replace(tzinfo=None)
+            return impl_process(value) if impl_process else value
+
+        return process
+
+    def result_processor(self, dialect, coltype):
+        impl_process = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
+
+        def process(value):
+            if impl_process is not None:
+                value = impl_process(value)
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            return value.astimezone(UTC)
+
+        return process
 
 
 def one_of(column, values):

@@ -13,6 +13,8 @@ PEAK = "peak"
 OFF_PEAK = "off-peak"
 NO_SCHEDULE = "no peak schedule"
 
+_new = tuple.__new__
+
 
 class Quote(NamedTuple):
     """A row of a deck together with the price per minute it has at one moment, and why."""
@@ -42,13 +44,17 @@ class Deck:
         return rate.rate_peak if self.calendar.band(at)[0] else rate.rate
 
     def quote(self, rate: Rate, at: datetime) -> Quote:
-        """Price `rate` at the UTC time `at`: its peak price in peak time, when it has one."""
+        """Price `rate` at the UTC time `at`: its peak price in peak time, when it has one.
+
+        Made with `tuple.__new__`, skipping the NamedTuple constructor (a Python function of its
+        own): quotes are made several times per call.
+        """
         calendar = self.calendar
         if calendar is None:
-            return Quote(self, rate, rate.rate, OFF_PEAK, NO_SCHEDULE)
+            return _new(Quote, (self, rate, rate.rate, OFF_PEAK, NO_SCHEDULE))
         in_peak, why = calendar.band(at)
         if not in_peak:
-            return Quote(self, rate, rate.rate, OFF_PEAK, "off-peak: " + why)
+            return _new(Quote, (self, rate, rate.rate, OFF_PEAK, "off-peak: " + why))
         if rate.rate_peak is None:
-            return Quote(self, rate, rate.rate, OFF_PEAK, "peak but rate has no peak price (" + why + ")")
-        return Quote(self, rate, rate.rate_peak, PEAK, "peak: " + why)
+            return _new(Quote, (self, rate, rate.rate, OFF_PEAK, "peak but rate has no peak price (" + why + ")"))
+        return _new(Quote, (self, rate, rate.rate_peak, PEAK, "peak: " + why))

@@ -166,31 +166,36 @@ class RatingEngine:
         ranked = self._offers(plan, found, at, quote, trace)
         if provider is not None:
             carried = carrying_quote(plan.carriers, found, self._all_carriers, provider, number, at)
-            chosen_by, missing = "carrying provider", f"no carrier rate for provider {provider}"
+            chosen_by = "carrying provider"
         else:
             carried = quote_of(ranked[0], at) if ranked else None
-            chosen_by, missing = "first LCR route", "no LCR route"
+            chosen_by = "first LCR route"
         cost = cost_currency = provider_name = None
         if carried is None:
             trace["cost"] = None
-            trace["cost_note"] = missing
+            trace["cost_note"] = f"no carrier rate for provider {provider}" if provider is not None else "no LCR route"
         else:
             cost, trace["cost"] = _cost(carried, billsec, chosen_by)
             cost_currency = carried.deck.plan.currency
             provider_name = carried.deck.plan.provider.name
         trace["status"] = RATED
-        return CallRating(  # positionally: keywords cost a NamedTuple twice as much, per call
-            RATED,
-            number,
-            Destination(rate.key, rate.destination),
-            billable,
-            price,
-            deck.plan.currency,
-            cost,
-            cost_currency,
-            provider_name,
-            tuple(map(as_route, ranked)),
-            trace,
+        # tuple.__new__ skips the NamedTuple constructors, Python functions of their own: this is
+        # the hot path of CDR rating, and the fields are in declaration order.
+        return tuple.__new__(
+            CallRating,
+            (
+                RATED,
+                number,
+                tuple.__new__(Destination, (rate.key, rate.destination)),
+                billable,
+                price,
+                deck.plan.currency,
+                cost,
+                cost_currency,
+                provider_name,
+                tuple(map(as_route, ranked)),
+                trace,
+            ),
         )
 
     def authorize(

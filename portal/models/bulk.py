@@ -1,0 +1,36 @@
+"""Bulk inserts for the ingest path: one compiled statement, values converted by the columns' own
+types, handed to the driver's executemany. The ORM's per-row bookkeeping is what this skips; the
+types (exact money, UTC times, JSON) are applied exactly as everywhere else."""
+from functools import lru_cache
+
+from sqlalchemy import insert
+
+from portal.extensions import db
+
+
+@lru_cache(maxsize=64)
+def _statement(table, keys, dialect):
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    processors = []
+    for key in keys:
+        processor = table.c[key].type._cached_bind_processor(dialect)
+        processors.append(processor)
+    if compiled.positional:
+        order = [keys.index(name) for name in compiled.positiontup]
+    else:
+        order = None
+    return str(compiled), tuple(processors), order
+
+
+def bulk_insert(table, rows):
+    """Insert `rows` (dicts with the same keys) into `table` in the current transaction."""
+    if not rows:
+        return
+    keys = tuple(rows[0])
+    connection = db.session.connection()
+    sql, processors, order = _statement(table, keys, connection.dialect)
+    converted = []
+    for row in rows:
+        values = [row[key] if processor is None else processor(row[key]) for key, processor in zip(keys, processors)]
+        converted.append(tuple(values[i] for i in order) if order is not None else dict(zip(keys, values)))
+    connection.exec_driver_sql(sql, converted)
