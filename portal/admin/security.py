@@ -4,6 +4,7 @@ from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 
 from portal.admin.converters import FilterConverter, ModelConverter
 from portal.extensions import db
@@ -23,10 +24,19 @@ class RoleGuard:
         abort(403)
 
 
+class AdminForm(FlaskForm):
+    """Flask-WTF's CSRF for Flask-Admin forms. Keeps the edited object as `_obj`, which Flask-Admin's
+    unique-value check needs to tell "taken by another row" from "this row's own value"."""
+
+    def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
+        self._obj = obj
+        super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
+
+
 class SecureModelView(RoleGuard, ModelView):
     """A model view with CSRF-protected forms (Flask-WTF) and sensible paging."""
 
-    form_base_class = FlaskForm
+    form_base_class = AdminForm
     model_form_converter = ModelConverter
     filter_converter = FilterConverter()
     page_size = 50

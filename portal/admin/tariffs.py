@@ -1,4 +1,6 @@
 """Retail and carrier plans and rates, peak schedules, ban plans, VoIP plans, dial rules."""
+from wtforms.validators import ValidationError
+
 from portal.admin.security import SecureModelView, money_formatters
 from portal.models import BanPrefix, PeakHoliday, VoipPlanRetailPlan
 
@@ -52,6 +54,13 @@ class VoipPlanView(SecureModelView):
     form_columns = ("name", "currency", "no_loss", "carrier_plans", "ban_plans", "description")
     inline_models = ((VoipPlanRetailPlan, {"form_columns": ("id", "retail_plan", "caller_prefix",
                                                             "priority")}),)
+
+    def on_model_change(self, form, model, is_created):
+        """Every retail plan of a VoIP plan is in its currency: customers are billed in one."""
+        wrong = [link.retail_plan.name for link in model.retail_links
+                 if link.retail_plan is not None and link.retail_plan.currency != model.currency]
+        if wrong:
+            raise ValidationError(f"Retail plans not in {model.currency}: {', '.join(wrong)}.")
 
 
 class DialRuleView(SecureModelView):

@@ -45,8 +45,8 @@ def run(prefixes: int = 100_000, carriers: int = 3, calls: int = 1_000_000, seed
     """Build the decks, rate `calls` calls with full LCR and measure; returns the figures."""
     rng = random.Random(seed)
     started = time.process_time_ns()
-    retail_rates = _deck(rng, prefixes, Decimal("1.25"))
-    carrier_decks = [_deck(rng, prefixes, Decimal(1)) for _ in range(carriers)]
+    retail_rates = random_deck(rng, prefixes, Decimal("1.25"))
+    carrier_decks = [random_deck(rng, prefixes, Decimal(1)) for _ in range(carriers)]
     deck_ns = time.process_time_ns() - started
 
     retail = RetailPlan(
@@ -119,7 +119,7 @@ def run(prefixes: int = 100_000, carriers: int = 3, calls: int = 1_000_000, seed
     }
 
 
-def _deck(rng: random.Random, size: int, markup: Decimal) -> list[Rate]:
+def random_deck(rng: random.Random, size: int, markup: Decimal) -> list[Rate]:
     """`size` prefixes: every country code, then random extensions of them up to 8 digits.
 
     About 1% of prefixes also get a row from the next deck, so effective dates are exercised.

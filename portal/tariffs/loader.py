@@ -85,8 +85,14 @@ def load_engine():
                                    rates=tuple(carrier_rates[p.id]))
                 for p in db.session.scalars(select(CarrierPlan))]
     links, carrier_links, bans = defaultdict(list), defaultdict(list), defaultdict(list)
+    plan_currency = dict(db.session.execute(select(VoipPlan.id, VoipPlan.currency)).all())
+    retail_currency = {plan.id: plan.currency for plan in retail}
     for link in db.session.scalars(select(VoipPlanRetailPlan)):
-        links[link.voip_plan_id].append(rating.RetailLink(link.retail_plan_id, link.caller_prefix, link.priority))
+        # A link in another currency (the admin forms refuse it) is left out rather than failing
+        # the whole engine, which would stop rating for every customer.
+        if retail_currency.get(link.retail_plan_id) == plan_currency.get(link.voip_plan_id):
+            links[link.voip_plan_id].append(rating.RetailLink(link.retail_plan_id, link.caller_prefix,
+                                                              link.priority))
     for voip_plan_id, carrier_plan_id in db.session.execute(select(voip_plan_carrier_plans)):
         carrier_links[voip_plan_id].append(carrier_plan_id)
     for voip_plan_id, prefix in db.session.execute(

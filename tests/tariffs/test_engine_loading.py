@@ -95,3 +95,14 @@ def test_effective_dates_come_through(demo):
     result = rating_engine().rate(plan("Business EUR").id, "", "4915112345678", TUESDAY_NIGHT, 60)
     atlas = next(r for r in result.routes if r.provider == rate.plan.provider.name)
     assert (atlas.prefix, atlas.cost_per_minute) == ("49", Decimal("0.0070"))  # 4915 is not in effect yet
+
+
+def test_a_retail_link_in_another_currency_does_not_stop_rating(demo):
+    from portal.models import RetailPlan, VoipPlanRetailPlan
+
+    usd = db.session.scalar(select(RetailPlan).where(RetailPlan.currency == "USD"))
+    db.session.add(VoipPlanRetailPlan(voip_plan_id=plan("Business EUR").id, retail_plan_id=usd.id, priority=-1))
+    db.session.commit()
+    result = rating_engine().rate(plan("Business EUR").id, "", "4915112345678", TUESDAY_NIGHT, 60)
+    assert (result.status, result.currency) == ("rated", "EUR")
+
