@@ -2,16 +2,17 @@
 uuid, the price of that longest call is held so simultaneous calls cannot overspend (DESIGN §3, §4)."""
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.ledger.balance import available
 from portal.ledger.holds import place_hold
 from portal.ledger.locks import lock_account
-from portal.models import Account, NumberListEntry
+from portal.models import Account
 from portal.models.types import utcnow
 from portal.rating import UnknownVoipPlan
-from portal.tariffs.cache import rating_engine
+from portal.tariffs.cache import number_lists, rating_engine
 from portal.tariffs.loader import account_dial_rules
 
 
@@ -29,8 +30,7 @@ class Decision:
 
 def _blocked(account, number):
     """A blacklisted prefix refuses the number; whitelists, where an account has any, admit only theirs."""
-    entries = db.session.execute(select(NumberListEntry.kind, NumberListEntry.prefix).where(
-        or_(NumberListEntry.account_id.is_(None), NumberListEntry.account_id == account.id))).all()
+    entries = [(kind, prefix) for kind, prefix, owner in number_lists() if owner in (None, account.id)]
     if any(kind == "blacklist" and number.startswith(prefix) for kind, prefix in entries):
         return True
     whitelist = [prefix for kind, prefix in entries if kind == "whitelist"]
@@ -40,7 +40,8 @@ def _blocked(account, number):
 def authorize(account_code, caller, callee, call_uuid=None, at=None):
     """Decide one call. With `call_uuid` the account is locked while its available money is read and
     the hold placed, so concurrent authorizations are served one after another."""
-    account = db.session.scalar(select(Account).where(Account.code == account_code))
+    account = db.session.scalar(select(Account).where(Account.code == account_code)
+                                .options(joinedload(Account.dial_rules)))
     if account is None:
         return Decision(False, "unknown_account")
     if account.status != "active":

@@ -23,8 +23,9 @@ def init_login(app):
     @app.before_request
     def keep_session_alive():
         # A permanent session is refreshed on each request and dies after PERMANENT_SESSION_LIFETIME
-        # of inactivity: that is the idle timeout.
-        session.permanent = True
+        # of inactivity: that is the idle timeout. The API has no sessions (bearer keys only).
+        if not request.path.startswith("/api/"):
+            session.permanent = True
 
 
 def role_required(*roles):

@@ -303,8 +303,9 @@ def bump_tariff_version(session):
 @event.listens_for(Session, "before_flush")
 def _bump_on_tariff_change(session, flush_context, instances):
     from portal.models.carriers import Gateway, Provider
+    from portal.models.watchdog import NumberListEntry
 
-    watched = RATING_INPUTS + (Provider, Gateway)
+    watched = (*RATING_INPUTS, Provider, Gateway, NumberListEntry)
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, watched) for obj in changed):
         bump_tariff_version(session)

@@ -10,26 +10,36 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import TariffVersion
-from portal.tariffs.loader import load_engine
+from portal.tariffs.loader import load_engine, load_number_lists
 
 
 class EngineCache:
+    """The engine and the black/white lists, built together for one tariff version."""
+
     def __init__(self):
         self._lock = threading.Lock()
         self._version = None
-        self._engine = None
+        self._built = None
 
     def get(self):
         version = db.session.scalar(select(TariffVersion.version).where(TariffVersion.id == 1)) or 0
-        if version != self._version or self._engine is None:
+        if version != self._version or self._built is None:
             with self._lock:
-                if version != self._version or self._engine is None:
-                    self._engine = load_engine()
+                if version != self._version or self._built is None:
+                    self._built = (load_engine(), load_number_lists())
                     self._version = version
-        return self._engine
+        return self._built
+
+
+def _cache():
+    return current_app.extensions.setdefault("rating_engine", EngineCache())
 
 
 def rating_engine():
     """The engine for the current tariffs."""
-    cache = current_app.extensions.setdefault("rating_engine", EngineCache())
-    return cache.get()
+    return _cache().get()[0]
+
+
+def number_lists():
+    """[(kind, prefix, account id or None)] of the black- and whitelists, as of the same version."""
+    return _cache().get()[1]

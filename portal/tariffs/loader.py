@@ -16,6 +16,7 @@ from portal.models import (
     CarrierRate,
     DialRule,
     Gateway,
+    NumberListEntry,
     PeakHoliday,
     PeakSchedule,
     Provider,
@@ -111,3 +112,8 @@ def load_engine():
 
 def account_dial_rules(account):
     return tuple(rating.DialRule(rule.match, rule.replace) for rule in account.dial_rules)
+
+
+def load_number_lists():
+    return tuple(db.session.execute(select(NumberListEntry.kind, NumberListEntry.prefix,
+                                           NumberListEntry.account_id)).all())
