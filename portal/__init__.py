@@ -64,6 +64,10 @@ def _instance_secret(instance_dir):
 
 def register_extensions(app):
     from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.models.types import dumps_json
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": dumps_json,
+                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

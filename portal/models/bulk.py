@@ -30,7 +30,9 @@ def bulk_insert(table, rows):
     connection = db.session.connection()
     sql, processors, order = _statement(table, keys, connection.dialect)
     converted = []
+    pairs = tuple(zip(keys, processors))
     for row in rows:
-        values = [row[key] if processor is None else processor(row[key]) for key, processor in zip(keys, processors)]
+        values = [value if processor is None or value is None else processor(value)
+                  for value, processor in ((row[key], processor) for key, processor in pairs)]
         converted.append(tuple(values[i] for i in order) if order is not None else dict(zip(keys, values)))
     connection.exec_driver_sql(sql, converted)

@@ -7,6 +7,7 @@ so a float never touches money on either database.
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import orjson
 from sqlalchemy import BigInteger, Numeric
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -91,16 +92,23 @@ class UTCDateTime(TypeDecorator):
         naive = dialect.name == "sqlite"
         impl_process = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
 
+        last = [None, None]  # a batch stamps many rows with one moment: convert it once
+
         def process(value):
             if value is None:
                 return None
+            if value is last[0]:
+                return last[1]
+            original = value
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)
             elif value.utcoffset():
                 value = value.astimezone(UTC)
             if naive:
                 value = value.replace(tzinfo=None)
-            return impl_process(value) if impl_process else value
+            value = impl_process(value) if impl_process else value
+            last[:] = original, value
+            return value
 
         return process
 
@@ -123,3 +131,8 @@ def one_of(column, values):
     """SQL for a CHECK constraint that keeps a column within a fixed set of words."""
     quoted = ", ".join(f"'{value}'" for value in values)
     return f"{column} IN ({quoted})"
+
+
+def dumps_json(value):
+    """JSON columns (CDR traces: one per call) through orjson, several times faster than json."""
+    return orjson.dumps(value, default=str).decode()
