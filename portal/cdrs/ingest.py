@@ -71,7 +71,8 @@ class _Context:
             for account in db.session.scalars(select(Account).where(Account.code.in_(chunk))
                                               .options(selectinload(Account.dial_rules))):
                 self.accounts[account.code] = (account, account_dial_rules(account))
-        self.providers = _by_name(Provider, "name", {r.provider for r in records})
+        # Every provider: the cost may come from the first LCR route when the CDR names none.
+        self.providers = dict(db.session.execute(select(Provider.name, Provider.id)).all())
         self.switches = _by_name(Switch, "name", {r.switch for r in records})
         self.engine = rating_engine()
 

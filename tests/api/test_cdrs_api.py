@@ -93,6 +93,18 @@ def test_a_cdr_explains_its_price(switch_api, demo):
     assert trace["cost"]["chosen_by"] == "carrying provider"
 
 
+def test_cost_without_a_named_provider_goes_to_the_first_routes_carrier(app, switch_api, demo):
+    from portal.models import LedgerAccount, Posting, Provider
+
+    switch_api.post("/cdrs", json={"cdrs": [cdr("unnamed")]})
+    body = switch_api.get("/cdrs/unnamed").get_json()
+    assert (body["provider"], body["cost"]) == ("Borealis Telecom", "0.028000")
+    with app.app_context():
+        payable = db.session.scalar(select(func.sum(Posting.amount)).join(LedgerAccount).join(
+            Provider, Provider.id == LedgerAccount.provider_id).where(Provider.name == "Borealis Telecom"))
+        assert payable == Decimal("0.028")
+
+
 def test_unknown_cdr_is_404(switch_api, demo):
     assert switch_api.get("/cdrs/nope").status_code == 404
 
