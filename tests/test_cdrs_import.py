@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.ledger.verify import verify
-from portal.models import Account, Cdr
+from portal.models import Account, Cdr, LedgerTransaction
 
 
 @pytest.fixture
@@ -32,6 +32,9 @@ def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
     assert "row 49: billsec" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Cdr)) == 245
+        charges = db.session.execute(select(LedgerTransaction.amount, Cdr.price).join(
+            Cdr, Cdr.id == LedgerTransaction.cdr_id).where(LedgerTransaction.type == "call_charge")).all()
+        assert len(charges) == 245 and all(amount == -price for amount, price in charges)
         assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == Decimal("-17.15")
         assert verify() == []
 

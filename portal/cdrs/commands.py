@@ -2,12 +2,13 @@
 batches, so an interrupted import can simply be run again (what was stored is skipped)."""
 import io
 import itertools
+import multiprocessing
 import os
 
 import click
 from flask.cli import AppGroup
 
-from portal.cdrs.ingest import IngestResult, ingest
+from portal.cdrs.ingest import Context, IngestResult, prepare, store
 from portal.cdrs.parsers import FORMATS, ParserError, iter_csv
 from portal.extensions import db
 
@@ -30,22 +31,66 @@ class _Counting(io.RawIOBase):
         return count
 
 
-def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None):
-    """Ingest `path` batch by batch, committing each; returns the totals. Rejected records keep
-    their row index in the file."""
-    totals = IngestResult()
+def _batches(path, fmt, timezone, batch_size):
+    """(records, bytes read so far) for each batch of the file."""
     with open(path, "rb") as raw:
         counting = _Counting(raw)
         text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8", errors="replace",
                                 newline="")
         records = iter_csv(text, fmt, timezone)
         while batch := list(itertools.islice(records, batch_size)):
-            result = ingest(batch)
-            db.session.commit()
-            db.session.expunge_all()  # a file of millions of rows must not pile up in the session
-            totals.add(result)
-            if progress is not None:
-                progress(counting.done, result)
+            yield batch, counting.done
+
+
+def _produce(path, fmt, timezone, batch_size, context, dialect, queue):
+    """The reading half of a parallel import: parse, rate and convert; the parent stores."""
+    try:
+        for batch, done in _batches(path, fmt, timezone, batch_size):
+            queue.put((prepare(batch, context, dialect), done))
+        queue.put(None)
+    except ParserError as error:
+        queue.put(error)
+    except BaseException as error:  # noqa: BLE001 - handed to the parent, which re-raises it
+        queue.put(RuntimeError(f"reading {path} failed: {error!r}"))
+
+
+def _prepared_in_child(path, fmt, timezone, batch_size, context, dialect):
+    """Prepared batches from a forked process, so parsing and rating (one core) overlap storing
+    (the other): the import runs at the speed of the slower half, not of both added up."""
+    fork = multiprocessing.get_context("fork")
+    queue = fork.Queue(maxsize=4)
+    producer = fork.Process(target=_produce, args=(path, fmt, timezone, batch_size, context, dialect, queue),
+                            daemon=True)
+    producer.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        producer.kill()
+        producer.join()
+
+
+def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, parallel=True):
+    """Ingest `path` batch by batch, committing each; returns the totals. Rejected records keep
+    their row index in the file. Tariffs and accounts are read once, at the start."""
+    context = Context()
+    dialect = db.session.get_bind().dialect
+    db.session.commit()
+    if parallel and "fork" in multiprocessing.get_all_start_methods():
+        batches = _prepared_in_child(path, fmt, timezone, batch_size, context, dialect)
+    else:
+        batches = ((prepare(batch, context, dialect), done)
+                   for batch, done in _batches(path, fmt, timezone, batch_size))
+    totals = IngestResult()
+    for prepared, done in batches:
+        result = store(prepared)
+        db.session.commit()
+        db.session.expunge_all()  # a file of millions of rows must not pile up in the session
+        totals.add(result)
+        if progress is not None:
+            progress(done, result)
     return totals
 
 

@@ -3,7 +3,7 @@ A CDR that cannot be rated is stored with its reason and charges nothing (DESIGN
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -12,7 +12,7 @@ from portal.cdrs.parsers import RawCdr, Rejected
 from portal.extensions import db
 from portal.ledger.operations import charge_calls
 from portal.models import Account, Cdr, Hold, Provider, Switch
-from portal.models.bulk import bulk_insert
+from portal.models.bulk import convert
 from portal.models.types import utcnow
 from portal.rating import UnknownVoipPlan
 from portal.tariffs.cache import rating_engine
@@ -54,26 +54,19 @@ def _known_uuids(uuids):
     return known
 
 
-def _by_name(model, column, names):
-    found = {}
-    for chunk in _chunks(n for n in names if n):
-        found.update({getattr(o, column): o.id for o in db.session.scalars(select(model).where(
-            getattr(model, column).in_(chunk)))})
-    return found
+class Context:
+    """What rating a batch needs, as plain values (no ORM objects, so it survives a fork): accounts
+    by code, providers and switches by name, and the rating engine. `codes=None` reads every account."""
 
-
-class _Context:
-    """Accounts, providers and switches of one batch, each read once."""
-
-    def __init__(self, records):
+    def __init__(self, codes=None):
+        query = select(Account).options(selectinload(Account.dial_rules))
         self.accounts = {}
-        for chunk in _chunks({r.account for r in records}):
-            for account in db.session.scalars(select(Account).where(Account.code.in_(chunk))
-                                              .options(selectinload(Account.dial_rules))):
-                self.accounts[account.code] = (account, account_dial_rules(account))
+        for chunk in ([None] if codes is None else _chunks(codes)):
+            for account in db.session.scalars(query if chunk is None else query.where(Account.code.in_(chunk))):
+                self.accounts[account.code] = (account.id, account.voip_plan_id, account_dial_rules(account))
         # Every provider: the cost may come from the first LCR route when the CDR names none.
         self.providers = dict(db.session.execute(select(Provider.name, Provider.id)).all())
-        self.switches = _by_name(Switch, "name", {r.switch for r in records})
+        self.switches = dict(db.session.execute(select(Switch.name, Switch.id)).all())
         self.engine = rating_engine()
 
 
@@ -82,12 +75,12 @@ def rate_record(record, context):
     found = context.accounts.get(record.account)
     if found is None:
         return {"status": "unknown_account", "trace": {"status": "unknown_account", "account": record.account}}
-    account, rules = found
-    base = {"account_id": account.id}
-    if account.voip_plan_id is None:
+    account_id, voip_plan_id, rules = found
+    base = {"account_id": account_id}
+    if voip_plan_id is None:
         return {**base, "status": "no_rate", "trace": {"status": "no_rate", "reason": "account has no VoIP plan"}}
     try:
-        rated = context.engine.rate(account.voip_plan_id, record.caller, record.callee, record.answer or record.start,
+        rated = context.engine.rate(voip_plan_id, record.caller, record.callee, record.answer or record.start,
                                     record.billsec, rules, provider=record.provider or None)
     except UnknownVoipPlan:
         return {**base, "status": "no_rate", "trace": {"status": "no_rate", "reason": "unknown VoIP plan"}}
@@ -116,52 +109,95 @@ def _row(record, context, now):
     return row
 
 
-def _store(records, actor):
-    """Insert, charge and settle one batch of new CDRs; returns how many were rated."""
-    context = _Context(records)
-    now = utcnow()
-    rows = [_row(record, context, now) for record in records]
-    # One Core executemany (the ORM would split the batch wherever a value is None), then the ids by
-    # uuid: RETURNING over many rows is far slower on SQLite.
-    bulk_insert(Cdr.__table__, rows)
-    id_of = {}
-    for chunk in _chunks(row["uuid"] for row in rows):
-        id_of.update(db.session.execute(select(Cdr.uuid, Cdr.id).where(Cdr.uuid.in_(chunk))).all())
-    ids = [id_of[row["uuid"]] for row in rows]
-    charges = [Charge(cdr_id, row["account_id"], row["price"], row["number"], row["cost"], row["cost_currency"],
-                      row.get("provider_id"))
-               for cdr_id, row in zip(ids, rows)
-               if row["status"] == "rated" and (row["price"] or (row["cost"] and row.get("provider_id")))]
-    if charges:
-        charge_calls(charges, actor)
-    for chunk in _chunks(r.uuid for r in records):
-        db.session.execute(update(Hold).where(Hold.call_uuid.in_(chunk), Hold.status == "open")
-                           .values(status="settled", closed_at=now))
-    return sum(1 for row in rows if row["status"] == "rated")
+@dataclass
+class Prepared:
+    """A batch parsed, rated and converted for the database, ready to store. Made by `prepare`,
+    possibly in another process: everything in it is plain data."""
+
+    sql: str = ""
+    uuids: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+    #: Per row: what the ledger needs (account, price, number, cost, cost currency, provider), or None.
+    charges: list = field(default_factory=list)
+    rated: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)
+    duplicates: int = 0
 
 
-def ingest(records, actor=audit.SYSTEM):
-    """Take a batch of parsed records (RawCdr or Rejected); the caller commits."""
-    result = IngestResult(rejected=[{"index": r.index, "error": r.error} for r in records if isinstance(r, Rejected)])
-    seen, unique = set(), []
+def prepare(records, context, dialect, now=None):
+    """Rate a batch of parsed records (RawCdr or Rejected) and convert its rows; no database access."""
+    now = now or utcnow()
+    prepared = Prepared(rejected=[{"index": r.index, "error": r.error} for r in records if isinstance(r, Rejected)])
+    seen, rows = set(), []
     for record in records:
         if isinstance(record, RawCdr):
             if record.uuid in seen:
-                result.duplicates += 1
+                prepared.duplicates += 1
             else:
                 seen.add(record.uuid)
-                unique.append(record)
+                rows.append(_row(record, context, now))
+    if not rows:
+        return prepared
+    prepared.sql, prepared.values = convert(Cdr.__table__, rows, dialect)
+    prepared.uuids = [row["uuid"] for row in rows]
+    prepared.rated = [row["status"] == "rated" for row in rows]
+    prepared.charges = [
+        (row["account_id"], row["price"], row["number"], row["cost"], row["cost_currency"], row.get("provider_id"))
+        if row["status"] == "rated" and (row["price"] or (row["cost"] and row.get("provider_id"))) else None
+        for row in rows]
+    return prepared
+
+
+def _insert(prepared, keep, actor):
+    """Insert the kept rows, charge them and settle their holds."""
+    db.session.connection().exec_driver_sql(prepared.sql, [prepared.values[i] for i in keep])
+    uuids = [prepared.uuids[i] for i in keep]
+    ids = dict(zip(uuids, _new_ids(uuids)))
+    charges = [Charge(ids[prepared.uuids[i]], *prepared.charges[i]) for i in keep if prepared.charges[i]]
+    if charges:
+        charge_calls(charges, actor)
+    if db.session.scalar(select(Hold.id).where(Hold.status == "open").limit(1)) is not None:
+        now = utcnow()
+        for chunk in _chunks(uuids):
+            db.session.execute(update(Hold).where(Hold.call_uuid.in_(chunk), Hold.status == "open")
+                               .values(status="settled", closed_at=now))
+
+
+def _new_ids(uuids):
+    """The ids the rows just inserted got, in order. SQLite numbers them max + 1, max + 2… while this
+    transaction holds its write lock; PostgreSQL's sequence may interleave, so ask it by uuid."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        last = db.session.scalar(select(func.max(Cdr.id)))
+        return range(last - len(uuids) + 1, last + 1)
+    id_of = {}
+    for chunk in _chunks(uuids):
+        id_of.update(db.session.execute(select(Cdr.uuid, Cdr.id).where(Cdr.uuid.in_(chunk))).all())
+    return [id_of[uuid] for uuid in uuids]
+
+
+def store(prepared, actor=audit.SYSTEM):
+    """Store a prepared batch: uuids already stored count as duplicates; the caller commits."""
+    result = IngestResult(rejected=prepared.rejected, duplicates=prepared.duplicates)
+    keep = []
     for attempt in range(2):
-        known = _known_uuids(seen)
-        fresh = [r for r in unique if r.uuid not in known]
+        known = _known_uuids(prepared.uuids)
+        keep = [i for i, uuid in enumerate(prepared.uuids) if uuid not in known]
         try:
             with db.session.begin_nested():
-                result.rated = _store(fresh, actor) if fresh else 0
+                if keep:
+                    _insert(prepared, keep, actor)
             break
         except IntegrityError:
             # Another batch stored some of these uuids meanwhile: look again and keep the rest.
             if attempt:
                 raise
-    result.duplicates += len(unique) - len(fresh)
-    result.accepted = len(fresh)
+    result.duplicates += len(prepared.uuids) - len(keep)
+    result.accepted = len(keep)
+    result.rated = sum(1 for i in keep if prepared.rated[i])
     return result
+
+
+def ingest(records, actor=audit.SYSTEM):
+    """Take a batch of parsed records (RawCdr or Rejected); the caller commits."""
+    context = Context({r.account for r in records if isinstance(r, RawCdr)})
+    return store(prepare(records, context, db.session.get_bind().dialect), actor)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from portal import audit
-from portal.cdrs.ingest import Charge, _Context, rate_record
+from portal.cdrs.ingest import Charge, Context, rate_record
 from portal.cdrs.parsers import RawCdr
 from portal.extensions import db
 from portal.ledger.operations import charge_calls, reverse
@@ -56,7 +56,7 @@ def rerate(start, end, account_code=None, actor=audit.SYSTEM, batch=1000):
                          **result.as_json())
             return result
         last_id = cdrs[-1].id
-        context = _Context([_as_record(cdr) for cdr in cdrs])
+        context = Context({cdr.account_code for cdr in cdrs})
         charges = []
         for cdr in cdrs:
             result.examined += 1

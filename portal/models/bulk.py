@@ -24,15 +24,20 @@ def _statement(table, keys, dialect):
 
 def bulk_insert(table, rows):
     """Insert `rows` (dicts with the same keys) into `table` in the current transaction."""
-    if not rows:
-        return
+    if rows:
+        sql, converted = convert(table, rows, db.session.get_bind().dialect)
+        db.session.connection().exec_driver_sql(sql, converted)
+
+
+def convert(table, rows, dialect):
+    """(SQL, parameters) for inserting `rows`: plain values the driver takes as they are, so the work
+    can be done apart from the insert (in another process, for file imports)."""
     keys = tuple(rows[0])
-    connection = db.session.connection()
-    sql, processors, order = _statement(table, keys, connection.dialect)
+    sql, processors, order = _statement(table, keys, dialect)
     converted = []
     pairs = tuple(zip(keys, processors))
     for row in rows:
         values = [value if processor is None or value is None else processor(value)
                   for value, processor in ((row[key], processor) for key, processor in pairs)]
         converted.append(tuple(values[i] for i in order) if order is not None else dict(zip(keys, values)))
-    connection.exec_driver_sql(sql, converted)
+    return sql, converted
