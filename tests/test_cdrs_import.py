@@ -1,5 +1,5 @@
 """`flask cdrs import`: a file through the pipeline in committed batches; run again, nothing doubles."""
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -17,10 +17,15 @@ def demo(app, runner):
 def write_native(path, count, bad_every=0):
     lines = ["uuid,account,caller,callee,start,answer,end,billsec"]
     for n in range(count):
-        billsec = "oops" if bad_every and n % bad_every == bad_every - 1 else "60"
+        billsec = "oops" if bad_every and n % bad_every == bad_every - 1 else str(30 + n % 30)
         lines.append(f"imp-{n},1002,4930123456,4915112345678,2026-10-06T22:00:00Z,2026-10-06T22:00:00Z,"
-                     f"2026-10-06T22:01:00Z,{billsec}")
+                     f"2026-10-06T22:02:00Z,{billsec}")
     path.write_text("\n".join(lines) + "\n")
+
+
+def expected_total(rows):
+    """Germany Mobile off-peak, €0.07/min per second, each call rounded to 4 places half up."""
+    return sum((Decimal("0.07") * (30 + n % 30) / 60).quantize(Decimal("0.0001"), ROUND_HALF_UP) for n in rows)
 
 
 def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
@@ -35,7 +40,8 @@ def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
         charges = db.session.execute(select(LedgerTransaction.amount, Cdr.price).join(
             Cdr, Cdr.id == LedgerTransaction.cdr_id).where(LedgerTransaction.type == "call_charge")).all()
         assert len(charges) == 245 and all(amount == -price for amount, price in charges)
-        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == Decimal("-17.15")
+        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == -expected_total(
+            n for n in range(250) if n % 50 != 49)
         assert verify() == []
 
 
@@ -48,7 +54,7 @@ def test_an_interrupted_import_is_finished_by_running_it_again(app, runner, demo
     result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "30"])
     assert "accepted 40, of which rated 40; duplicates 60" in result.output
     with app.app_context():
-        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == Decimal("-7.00")
+        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == -expected_total(range(100))
         assert verify() == []
 
 
