@@ -12,7 +12,7 @@ from portal.ledger.locks import lock_account
 from portal.models import Account
 from portal.models.types import utcnow
 from portal.rating import UnknownVoipPlan
-from portal.tariffs.cache import number_lists, rating_engine
+from portal.tariffs.cache import engine_and_lists
 from portal.tariffs.loader import account_dial_rules
 
 
@@ -28,9 +28,9 @@ class Decision:
     hold_amount: object = None
 
 
-def _blocked(account, number):
+def _blocked(lists, account, number):
     """A blacklisted prefix refuses the number; whitelists, where an account has any, admit only theirs."""
-    entries = [(kind, prefix) for kind, prefix, owner in number_lists() if owner in (None, account.id)]
+    entries = [(kind, prefix) for kind, prefix, owner in lists if owner in (None, account.id)]
     if any(kind == "blacklist" and number.startswith(prefix) for kind, prefix in entries):
         return True
     whitelist = [prefix for kind, prefix in entries if kind == "whitelist"]
@@ -51,7 +51,7 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     now = utcnow()
     if call_uuid:
         account = lock_account(account.id)
-    engine = rating_engine()
+    engine, lists = engine_and_lists()
     try:
         answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, available(account, now),
                                   account_dial_rules(account))
@@ -59,7 +59,7 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
         return Decision(False, "no_rate")
     decision = Decision(answer.allowed, answer.reason, answer.number, answer.destination, answer.rate,
                         answer.max_duration, answer.routes, answer.hold_amount)
-    if decision.allowed and _blocked(account, answer.number):
+    if decision.allowed and _blocked(lists, account, answer.number):
         decision.allowed, decision.reason, decision.max_duration = False, "blocked", 0
     if decision.allowed and call_uuid:
         hold = place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now)

@@ -43,4 +43,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=30000")
         # Readers do not block the writer, and a commit appends to the log instead of rewriting pages.
         cursor.execute("PRAGMA journal_mode=WAL")
+        # 64 MB of page cache instead of 2 MB: CDR tables of millions of rows keep their indexes warm.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()

@@ -40,6 +40,6 @@ def rating_engine():
     return _cache().get()[0]
 
 
-def number_lists():
-    """[(kind, prefix, account id or None)] of the black- and whitelists, as of the same version."""
-    return _cache().get()[1]
+def engine_and_lists():
+    """The engine and the black/white lists [(kind, prefix, account id or None)], one version of both."""
+    return _cache().get()
