@@ -66,6 +66,10 @@ class Config:
     COMPANY_EMAIL = os.environ.get("COMPANY_EMAIL", "billing@voip2bill.example")
     COMPANY_BANK = os.environ.get("COMPANY_BANK", "IBAN GB29 NWBK 6016 1331 9268 19")
     PAYMENT_TERMS_DAYS = int(os.environ.get("PAYMENT_TERMS_DAYS", "14"))
+    #: The seller's logo on invoices and receipts (SVG, PNG or JPEG), embedded into each PDF.
+    COMPANY_LOGO = os.environ.get("COMPANY_LOGO", str(BASE_DIR / "static" / "img" / "logo.svg"))
+    #: Attach the list of every call (number, time, duration, price) to each invoice.
+    INVOICE_CALL_ANNEX = _env_bool("INVOICE_CALL_ANNEX", False)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

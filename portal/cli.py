@@ -123,7 +123,8 @@ def ledger_verify_command():
 def init_commands(app):
     from portal.benchmarks import bench_group
     from portal.cdrs.commands import cdrs_group
+    from portal.invoicing.commands import invoices_group
 
     for command in (setup_command, demo_command, create_user_command, api_key_group, ledger_group, cdrs_group,
-                    bench_group):
+                    invoices_group, bench_group):
         app.cli.add_command(command)

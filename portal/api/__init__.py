@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from portal.api import accounts, cdrs, errors, openapi, switching, tariffs  # noqa: F401
+from portal.api import accounts, cdrs, errors, invoices, openapi, switching, tariffs  # noqa: F401

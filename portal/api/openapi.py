@@ -5,6 +5,7 @@ MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["0.0123"]
 MONEY_IN = {"oneOf": [MONEY, {"type": "number"}]}
 NULLABLE_MONEY = {"oneOf": [MONEY, {"type": "null"}]}
 TIME = {"type": "string", "examples": ["2026-10-05T14:03:00Z"]}
+PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-10"]}
 
 
 def ref(name):
@@ -151,6 +152,24 @@ SCHEMAS = {
     "RerateRequest": obj({"from": TIME, "to": TIME, "account": {"type": "string"}}, ["from", "to"]),
     "RerateResult": obj({"examined": {"type": "integer"}, "changed": {"type": "integer"},
                          "reversed": {"type": "integer"}}, ["examined", "changed", "reversed"]),
+    "InvoiceRunRequest": obj({"period": PERIOD, "account": {"type": "string", "maxLength": 64}}, ["period"]),
+    "InvoiceRunResult": obj({
+        "invoices": {"type": "array", "items": {"type": "string"}, "description": "numbers issued by this run"},
+        "existing": {"type": "array", "items": {"type": "string"}, "description": "issued before for the period"},
+        "failed": {"type": "array", "items": obj({"account": {"type": "string"}, "code": {"type": "string"},
+                                                  "message": {"type": "string"}}, ["account", "code", "message"])},
+    }, ["invoices", "existing", "failed"]),
+    "InvoiceLine": obj({"description": {"type": "string"}, "quantity": MONEY, "unit": {"type": "string"},
+                        "amount": MONEY}, ["description", "quantity", "unit", "amount"]),
+    "Invoice": obj({
+        "number": {"type": "string", "examples": ["INV-2026-000001"]}, "kind": {"enum": ["invoice", "credit_note"]},
+        "account": {"type": "string"}, "period": {"type": "string"}, "currency": {"type": "string"},
+        "issued_at": TIME, "due_date": nullable({"type": "string", "format": "date"}),
+        "status": {"enum": ["issued", "paid", "credited"]}, "subtotal": MONEY, "tax_rate": MONEY, "tax": MONEY,
+        "total": MONEY, "corrects": nullable({"type": "string"}), "pdf_sha256": nullable({"type": "string"}),
+        "lines": {"type": "array", "items": ref("InvoiceLine")},
+    }, ["number", "account", "period", "currency", "issued_at", "due_date", "status", "subtotal", "tax", "total",
+        "lines"]),
     "Lookup": obj({"number": {"type": "string"}, "destination": ref("Destination"),
                    "rate": {"type": "object"}, "routes": {"type": "array", "items": ref("Route")}},
                   ["number", "destination", "rate", "routes"]),
@@ -246,6 +265,17 @@ def document():
                                    params=[path_param("uuid")], errors=(401, 403, 404))},
         "/cdrs/rerate": {"post": op("Re-rate a period's CDRs not yet invoiced", "admin", 200, ref("RerateResult"),
                                     _json(ref("RerateRequest")), errors=(400, 401, 403, 404))},
+        "/invoices/run": {"post": op("Close a month: issue the invoices of a period (again: nothing new)", "admin",
+                                     200, ref("InvoiceRunResult"), _json(ref("InvoiceRunRequest")),
+                                     errors=(400, 401, 403, 404, 422))},
+        "/invoices": {"get": op("List invoices and credit notes, newest first", "admin", 200, listing(ref("Invoice")),
+                                params=[query("account"), query("period", PERIOD), *PAGE])},
+        "/invoices/{number}": {"get": op("One invoice or credit note", "admin", 200, ref("Invoice"),
+                                         params=[path_param("number")], errors=(401, 403, 404))},
+        "/invoices/{number}.pdf": {"get": op("The PDF stored at issue, byte for byte", "admin", 200, None,
+                                             params=[path_param("number")], errors=(401, 403, 404),
+                                             content={"application/pdf": {"schema": {"type": "string",
+                                                                                     "format": "binary"}}})},
         "/rates/lookup": {"get": op("The price and routes of a number", "switch", 200, ref("Lookup"),
                                     params=[query("account", required=True), query("number", required=True),
                                             query("at")], errors=(400, 401, 403, 404, 422))},

@@ -62,4 +62,4 @@ def database_kinds(choice):
     return ["sqlite", "postgresql"] if choice == "both" else [choice]
 
 
-from portal.benchmarks import authorize, ingest, ledger, rating  # noqa: F401
+from portal.benchmarks import authorize, ingest, invoices, ledger, rating  # noqa: F401

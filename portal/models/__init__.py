@@ -14,6 +14,7 @@ from portal.models.ledger import (
     Posting,
     Voucher,
 )
+from portal.models.products import AccountPlan, AccountProduct, BundlePlan, BundlePrefix, Product
 from portal.models.tariffs import (
     BanPlan,
     BanPrefix,
@@ -31,10 +32,12 @@ from portal.models.tariffs import (
 from portal.models.watchdog import Alarm, NumberListEntry, WatchdogRule
 
 __all__ = [
-    "Account", "Alarm", "ApiKey", "AuditEvent", "BanPlan", "BanPrefix", "CarrierPlan", "CarrierRate", "Cdr",
-    "Country", "CreditLimitEvent", "Currency", "DialRule", "DocumentSequence", "Gateway", "HangupCause",
-    "Hold", "IdempotencyRecord", "Invoice", "InvoiceLine", "LedgerAccount", "LedgerTransaction",
-    "NumberListEntry", "PeakHoliday", "PeakSchedule", "Posting", "Prefix", "Provider", "RetailPlan",
-    "RetailRate", "Switch", "TariffVersion", "User", "VoipPlan", "VoipPlanRetailPlan", "Voucher",
-    "WatchdogRule",
+    "Account", "AccountPlan", "AccountProduct", "Alarm", "ApiKey", "AuditEvent", "BanPlan", "BanPrefix",
+    "BundlePlan", "BundlePrefix", "CarrierPlan", "CarrierRate", "Cdr", "Country", "CreditLimitEvent", "Currency",
+    "DialRule", "DocumentSequence", "Gateway", "HangupCause", "Hold", "IdempotencyRecord", "Invoice",
+    "InvoiceLine", "LedgerAccount", "LedgerTransaction", "NumberListEntry", "PeakHoliday", "PeakSchedule",
+    "Posting", "Prefix", "Product", "Provider", "RetailPlan", "RetailRate", "Switch", "TariffVersion", "User",
+    "VoipPlan", "VoipPlanRetailPlan", "Voucher", "WatchdogRule",
 ]
+
+from portal.invoicing import immutable  # noqa: F401  (issued documents refuse changes)

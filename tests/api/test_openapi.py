@@ -18,7 +18,7 @@ def test_the_document_needs_no_key_and_lists_every_api_route(app, client):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi_endpoint":
             path = rule.rule[len("/api/v1"):].replace("<int(max=2147483647):plan_id>", "{plan_id}")
-            path = path.replace("<code>", "{code}").replace("<uuid>", "{uuid}")
+            path = path.replace("<code>", "{code}").replace("<uuid>", "{uuid}").replace("<number>", "{number}")
             for kind in ("retail-plans", "carrier-plans"):
                 candidate = path.replace("<any('retail-plans', 'carrier-plans'):kind>", kind)
                 for method in rule.methods - {"HEAD", "OPTIONS"}:
