@@ -26,7 +26,7 @@ def setup_command():
 @with_appcontext
 def demo_command(calls):
     """Add a realistic demo: carriers, tariffs, staff, three customers and their last 60 days of calls."""
-    from portal.demo import DemoExists, load_demo
+    from portal.demo import DemoExists, close_demo_months, load_demo
 
     try:
         logins = load_demo(calls)
@@ -35,6 +35,9 @@ def demo_command(calls):
         click.echo(str(exists))
         return
     db.session.commit()
+    issued = close_demo_months()
+    if issued:
+        click.echo(f"Invoiced the months before last: {', '.join(issued)}.")
     click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/login with:")
     for role, email, password in logins:
         click.echo(f"  {role:<11} {email:<32} {password}")

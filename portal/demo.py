@@ -11,6 +11,9 @@ from portal.auth.service import create_user
 from portal.cdrs.ingest import ingest
 from portal.cdrs.parsers import RawCdr
 from portal.extensions import db
+from portal.invoicing.period import Period
+from portal.invoicing.products import assign_plan, assign_product, create_plan, create_product
+from portal.invoicing.run import run_period
 from portal.ledger.accounts import customer_ledger
 from portal.ledger.operations import credit, payment
 from portal.models import (
@@ -84,6 +87,34 @@ def _carrier_deck(plan, column):
     for row in DESTINATIONS:
         db.session.add(CarrierRate(plan=plan, prefix=row[0], destination=row[1], rate=Decimal(row[column]),
                                    t1=1, t2=1))
+
+
+def _offers(alice, bob, carol, since):
+    """Number rentals (products) and a mobile bundle (a plan), as the monthly invoices charge them."""
+    rental_eur = create_product("Geographic number rental", "EUR", Decimal("1.50"),
+                                description="A DID with inbound calls, per number and month")
+    rental_usd = create_product("US DID rental", "USD", Decimal("1.25"))
+    mobile = create_plan("Mobile 300", "EUR", Decimal("9.90"), included_minutes=300,
+                         prefixes=["447", "4915", "4916", "4917", "336", "337"], initial_charge=Decimal("5.00"),
+                         description="300 minutes a month to UK, German and French mobiles")
+    assign_product(alice, rental_eur, since, quantity=2, note="+44 20 7123 4567, +44 20 7123 4568")
+    assign_product(bob, rental_eur, since, note="+49 30 123456")
+    assign_product(carol, rental_usd, since, quantity=5, note="+1 704 555 0100 … 0104")
+    assign_plan(bob, mobile, since)
+
+
+def close_demo_months(now=None):
+    """Invoice the demo's months that ended before the last one, which is left for the accountant to
+    close; returns the numbers issued. Each invoice commits on its own (see run_period)."""
+    today = (now or utcnow()).date()
+    last_month = today.replace(day=1) - timedelta(days=1)
+    first = today - timedelta(days=DAYS)
+    month, last_closed = Period(first.year, first.month), Period(last_month.year, last_month.month)
+    issued = []
+    while month < last_closed:
+        issued += run_period(month).created
+        month = month.following()
+    return issued
 
 
 class DemoExists(RuntimeError):
@@ -194,6 +225,7 @@ def load_demo(calls=CALLS):
     payment(alice, Decimal(1000), SYSTEM, description="Opening top-up")
     payment(carol, Decimal(1000), SYSTEM, description="Opening top-up")
 
+    _offers(alice, bob, carol, utcnow().date() - timedelta(days=DAYS))
     db.session.flush()
     records = demo_calls([alice, bob, carol], calls, DAYS, utcnow())
     for start in range(0, len(records), 2000):

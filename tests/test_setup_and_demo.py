@@ -139,3 +139,32 @@ def test_demo_feeds_its_calls_through_the_rating_pipeline(app, runner):
         assert charged == answered
         assert all(cdr.trace["status"] == cdr.status for cdr in db.session.scalars(select(Cdr).limit(50)))
         assert verify() == []
+
+
+def test_demo_invoices_the_months_before_last_and_leaves_last_month_to_close(app, runner):
+    from datetime import timedelta
+
+    from portal.demo import DAYS
+    from portal.invoicing.period import Period
+    from portal.models import Cdr, Invoice
+    from portal.models.types import utcnow
+
+    result = runner.invoke(args=["demo", "--calls", "300"])
+    assert result.exit_code == 0, result.output
+    today = utcnow().date()
+    last_month = Period.parse((today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+    first = Period.parse((today - timedelta(days=DAYS)).strftime("%Y-%m"))
+    with app.app_context():
+        periods = set(db.session.scalars(select(Invoice.period)))
+        expected = set()
+        while first < last_month:
+            expected.add(str(first))
+            first = first.following()
+        assert periods == expected and expected
+        # Every account pays a number rental, so every account has an invoice for each closed month.
+        assert db.session.scalar(select(func.count()).select_from(Invoice)) == 3 * len(expected)
+        for account in db.session.scalars(select(Account)):
+            start, _ = last_month.bounds(account.timezone)
+            assert db.session.scalar(select(func.count()).select_from(Cdr).where(
+                Cdr.account_id == account.id, Cdr.invoice_id.isnot(None), Cdr.start >= start)) == 0
+    assert "Invoiced the months before last" in result.output

@@ -14,6 +14,7 @@ from portal.admin.security import ReadOnlyModelView, SecureModelView, money_form
 from portal.audit import Actor
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import money
 from portal.invoicing.credit_notes import credited, issue_credit_note
 from portal.invoicing.period import Period
 from portal.invoicing.products import check_assignment
@@ -102,7 +103,7 @@ class InvoiceView(ReadOnlyModelView):
                 flash(refused.message, "error")
             else:
                 db.session.commit()
-                flash(f"Credit note {note.number} issued: {note.total} {note.currency}.", "success")
+                flash(f"Credit note {note.number} issued: {money(note.total, note.currency)}.", "success")
                 return redirect(url_for(".index_view"))
         net, tax = credited(invoice)
         return self.render("invoices/admin/credit.html", form=form, invoice=invoice, credited_net=net,

@@ -1,7 +1,10 @@
 """Role checks for every admin page: admins see everything, accountants only what they need."""
+from datetime import datetime
+
 from flask import abort, redirect, request, url_for
 from flask_admin import BaseView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
@@ -33,8 +36,16 @@ class AdminForm(FlaskForm):
         super().__init__(formdata=formdata, obj=obj, prefix=prefix, **kwargs)
 
 
+def utc_time(view, value, name):
+    """Times to the second, marked UTC (they are stored in UTC), not Python's microsecond ISO form."""
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 class SecureModelView(RoleGuard, ModelView):
-    """A model view with CSRF-protected forms (Flask-WTF) and sensible paging."""
+    """A model view with CSRF-protected forms (Flask-WTF), readable times and sensible paging."""
+
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: utc_time}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: utc_time}
 
     form_base_class = AdminForm
     model_form_converter = ModelConverter

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("customer", __name__)
 
-from portal.customer import views  # noqa: F401
+from portal.customer import invoices, views  # noqa: F401

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import money
 from portal.invoicing.credit_notes import issue_credit_note
 from portal.invoicing.period import Period
 from portal.invoicing.receipts import receipt_number, receipt_pdf
@@ -65,7 +66,7 @@ def credit_command(number, reason, amount):
         db.session.rollback()
         raise click.ClickException(getattr(error, "message", str(error))) from None
     db.session.commit()
-    click.echo(f"Issued {note.number}: {note.total} {note.currency} credited on {number}.")
+    click.echo(f"Issued {note.number}: {money(note.total, note.currency)} credited on {number}.")
 
 
 @invoices_group.command("pdf")

@@ -49,6 +49,10 @@ class Period:
         """The first day after the period."""
         return date(self.year + self.month // 12, self.month % 12 + 1, 1)
 
+    def following(self):
+        """The next month."""
+        return Period(self.next_first_day.year, self.next_first_day.month)
+
     @property
     def last_day(self):
         return self.next_first_day - timedelta(days=1)

@@ -63,11 +63,12 @@ class Invoice(db.Model):
     #: The invoice a credit note corrects.
     corrects_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
     note: Mapped[str] = mapped_column(Text, default="")
-    #: The PDF as rendered at issue; every download returns these bytes.
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The PDF as rendered at issue; every download returns these bytes. Deferred: lists never load it.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
     account = relationship("Account")
+    corrects = relationship("Invoice", remote_side=[id])
     lines = relationship("InvoiceLine", back_populates="invoice", order_by="InvoiceLine.position",
                          cascade="all, delete-orphan")
 

@@ -54,3 +54,26 @@ def test_wrong_password_shows_a_message(page, live_server, demo):
     sign_in(page, live_server, ADMIN[1], "not-the-password")
     assert page.locator(".alert-danger").inner_text().strip() == "Wrong e-mail or password."
     assert page.url == f"{live_server}/login"
+
+
+def test_customer_downloads_an_invoice_from_the_invoices_page(page, live_server, demo, app):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Account, Invoice
+
+    _, email, password = CUSTOMERS[1]
+    sign_in(page, live_server, email, password)
+    page.wait_for_url(f"{live_server}/")
+    page.click("nav >> text=Invoices")
+    page.wait_for_url(f"{live_server}/invoices")
+    with app.app_context():
+        invoice = db.session.scalar(select(Invoice).join(Account).where(Account.email == email))
+        number, stored = invoice.number, invoice.pdf
+    row = page.locator(f"tr[data-number='{number}']")
+    assert "€" in row.inner_text()
+    with page.expect_download() as download:
+        row.locator("text=PDF").click()
+    assert download.value.suggested_filename == f"{number}.pdf"
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read() == stored

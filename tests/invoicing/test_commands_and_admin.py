@@ -37,8 +37,8 @@ def test_flask_invoices_credit_pdf_and_receipt(app, runner, make_account, make_c
     _seed(make_account, make_calls)
     runner.invoke(args=["invoices", "run", "--period", "2025-10", "--annex"])
     number = f"INV-{YEAR}-000001"
-    credit = runner.invoke(args=["invoices", "credit", number, "--reason", "Outage"])
-    assert credit.exit_code == 0 and f"Issued CN-{YEAR}-000001" in credit.output
+    credit = runner.invoke(args=["invoices", "credit", number, "--reason", "Outage"])  # 1 min at 0.02; 20% of it rounds to 0.00
+    assert credit.exit_code == 0 and f"Issued CN-{YEAR}-000001: €0.02 credited" in credit.output
     target = tmp_path / "copy.pdf"
     written = runner.invoke(args=["invoices", "pdf", number, "-o", str(target)])
     with app.app_context():
@@ -67,6 +67,7 @@ def test_an_accountant_closes_a_month_and_downloads_the_pdf_in_the_admin(app, cl
         invoice = db.session.scalar(select(Invoice).order_by(Invoice.id))
         link, stored = f"/admin/invoice/pdf/{invoice.id}", invoice.pdf
     assert link in listing
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", listing)  # issue times, readable
     download = client.get(link)
     assert download.status_code == 200 and download.data == stored
     assert client.get("/admin/invoice/receipts/").status_code == 200
