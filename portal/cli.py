@@ -23,8 +23,10 @@ def setup_command():
 
 @click.command("demo")
 @click.option("--calls", default=10_000, show_default=True, help="Calls fed through the rating pipeline.")
+@click.option("--invoices/--no-invoices", default=True, show_default=True,
+              help="Invoice the months before last (last month is left for you to close).")
 @with_appcontext
-def demo_command(calls):
+def demo_command(calls, invoices):
     """Add a realistic demo: carriers, tariffs, staff, three customers and their last 60 days of calls."""
     from portal.demo import DemoExists, close_demo_months, load_demo
 
@@ -35,7 +37,7 @@ def demo_command(calls):
         click.echo(str(exists))
         return
     db.session.commit()
-    issued = close_demo_months()
+    issued = close_demo_months() if invoices else []
     if issued:
         click.echo(f"Invoiced the months before last: {', '.join(issued)}.")
     click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/login with:")

@@ -17,7 +17,7 @@ NIGHT = "2026-10-06T22:00:00Z"  # off-peak in London
 
 @pytest.fixture
 def demo(app, runner):
-    assert runner.invoke(args=["demo", "--calls", "0"]).exit_code == 0
+    assert runner.invoke(args=["demo", "--calls", "0", "--no-invoices"]).exit_code == 0
 
 
 def ask(api, **body):
