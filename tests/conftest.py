@@ -5,7 +5,8 @@ import re
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
@@ -67,6 +68,34 @@ def _schema(database_url):
         db.session.commit()
         db.engine.dispose()
     return database_url
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    """empty_database_url(name) → a brand-new database of the run's kind: a new SQLite file, or a new
+    PostgreSQL database beside the run's (dropped afterwards)."""
+    url = make_url(database_url)
+    made = []
+    admin_engine = None
+    if url.get_backend_name() == "postgresql":
+        admin_engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def make(name):
+        if admin_engine is None:
+            return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+        database = f"{url.database}_{name}"
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        made.append(database)
+        return url.set(database=database).render_as_string(hide_password=False)
+
+    yield make
+    if admin_engine is not None:
+        with admin_engine.connect() as connection:
+            for database in made:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin_engine.dispose()
 
 
 @pytest.fixture

@@ -19,6 +19,27 @@ def admin_urls(app):
     return sorted(urls)
 
 
+def every_admin_request(app):
+    """(method, url) for every admin route and method, URL arguments filled in: detail pages, PDFs,
+    exports, and the POST-only actions (delete, bulk actions, inline edits) too."""
+    requests = set()
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.rule.startswith("/admin") or rule.endpoint.endswith(".static"):
+                continue
+            values = {name: "csv" if name == "export_type" else 1 for name in rule.arguments}
+            url = rule.build(values)[1]
+            requests.update((method, url) for method in rule.methods - {"HEAD", "OPTIONS"})
+    return sorted(requests)
+
+
+def _send(client, method, url, token):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": token, "rowid": "1", "action": "delete",
+                                                 "id": "1", "list_form_pk": "1"})
+
+
 @pytest.fixture
 def staff(app):
     with app.app_context():
@@ -36,6 +57,23 @@ def test_customer_is_refused_every_admin_url(app, client, auth, staff):
     auth.login("customer@example.com", PASSWORD)
     for url in admin_urls(app):
         assert client.get(url).status_code == 403, url
+
+
+def test_customer_is_refused_every_admin_route_and_method(app, client, auth, staff):
+    auth.login("customer@example.com", PASSWORD)
+    token = auth.csrf_token("/password")
+    requests = every_admin_request(app)
+    assert any(method == "POST" for method, _ in requests) and any("/pdf/1" in url for _, url in requests)
+    for method, url in requests:
+        assert _send(client, method, url, token).status_code == 403, (method, url)
+
+
+def test_accountant_is_refused_every_admin_route_outside_invoices(app, client, auth, staff):
+    auth.login("accountant@example.com", PASSWORD)
+    token = auth.csrf_token("/password")
+    for method, url in every_admin_request(app):
+        if url != "/admin/" and not url.startswith("/admin/invoice/"):
+            assert _send(client, method, url, token).status_code == 403, (method, url)
 
 
 def test_anonymous_is_sent_to_sign_in_from_every_admin_url(app, client, staff):

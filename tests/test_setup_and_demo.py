@@ -25,16 +25,29 @@ def _counts():
             for model in (Country, Currency, Prefix, HangupCause)}
 
 
-def test_setup_twice_leaves_the_same_data(app, runner):
+def _rows():
+    """Every reference row, in full."""
+    return {model.__name__: sorted(tuple(getattr(row, column.key) for column in model.__table__.columns)
+                                   for row in db.session.scalars(select(model)))
+            for model in (Country, Currency, Prefix, HangupCause)}
+
+
+def test_setup_on_an_empty_database_and_again_leaves_the_same_data(empty_database_url):
+    from tests.conftest import make_app
+
+    app = make_app(empty_database_url("setup"))
+    runner = app.test_cli_runner()
     first = runner.invoke(args=["setup"])
     assert first.exit_code == 0, first.output
+    assert "countries: 0 written" not in first.output and "Setup complete." in first.output
     with app.app_context():
-        before = _counts()
+        before = _rows()
     second = runner.invoke(args=["setup"])
     assert second.exit_code == 0, second.output
     assert "countries: 0 written" in second.output and "hangup_causes: 0 written" in second.output
     with app.app_context():
-        assert _counts() == before
+        assert _rows() == before and len(before["Country"]) > 240
+        db.engine.dispose()
 
 
 def test_reference_data_is_complete(app_ctx):
@@ -111,10 +124,12 @@ def test_create_user_command(app, runner):
     assert again.exit_code != 0 and "already exists" in again.output
 
 
-def test_create_user_prompts_for_the_password(app, runner):
+def test_create_user_prompts_for_the_password(app, runner, client, auth):
     result = runner.invoke(args=["create-user", "new@example.com", "--role", "accountant"],
                            input="prompted-secret\nprompted-secret\n")
     assert result.exit_code == 0, result.output
+    assert auth.login("new@example.com", "prompted-secret").status_code == 302
+    assert client.get("/admin/invoice/").status_code == 200
 
 
 def test_create_user_refuses_short_password_and_customer_without_account(runner):
