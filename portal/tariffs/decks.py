@@ -2,6 +2,7 @@
 replacing it, all or nothing. A bad deck is refused whole, with every bad line named."""
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -92,10 +93,14 @@ def _time(value, name, problems):
 
 
 def clean_row(row):
-    """(values, problems) for one deck row given as a mapping of column → raw value."""
+    """(values, problems) for one deck row given as a mapping of column → raw value. Every column
+    gets a value, its default where the row leaves it out; `import_deck` decides which it stores."""
     problems = []
     if not isinstance(row, dict):
         return None, ["each rate must be an object"]
+    unknown = sorted(str(name) for name in row if name not in COLUMNS)
+    if unknown:
+        problems.append(f"unknown field(s) {_some(unknown)}; the fields are {', '.join(COLUMNS)}")
     prefix = _digits(row.get("prefix"), "prefix", problems, 1)
     number = _digits(row.get("number"), "number", problems, 3)
     if (prefix is None) == (number is None) and not problems:
@@ -121,14 +126,56 @@ def clean_row(row):
 
 
 def rows_from_csv(text):
-    """(line number, row) pairs; the header names the columns, as the export writes them."""
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "rate" not in reader.fieldnames:
-        raise DeckRejected({"1": ["the header must name the columns: " + ",".join(COLUMNS)]})
-    unknown = set(reader.fieldnames) - set(COLUMNS)
+    """(line number, row) pairs; the header names the columns, as the export writes them. A deck
+    the csv module cannot read, or whose rows do not fit its header, is refused with each such
+    line named (DESIGN §7), never half-read."""
+    reader = csv.reader(io.StringIO(text))
+    header = _csv_header(reader)
+    rows, errors = [], {}
+    while True:
+        try:
+            for cells in reader:
+                if not cells:
+                    continue  # a blank line
+                line = str(reader.line_num)
+                if len(cells) != len(header):
+                    errors[line] = [f"{len(cells)} cell(s), the header names {len(header)} column(s)"]
+                else:
+                    rows.append((line, dict(zip(header, cells, strict=True))))
+            break
+        except csv.Error as error:  # the reader carries on with the next line
+            errors[str(reader.line_num)] = [f"unreadable CSV: {error}"]
+    if errors:
+        raise DeckRejected(errors)
+    return rows
+
+
+def _some(names, shown=10):
+    """A few names for a message, however many a malformed header holds."""
+    listed = ", ".join(repr(name[:40]) for name in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def _csv_header(reader):
+    """The column names of the first line (trimmed, lower case, a spreadsheet's BOM dropped)."""
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+    except csv.Error as error:
+        raise DeckRejected({"1": [f"unreadable CSV header: {error}"]}) from None
+    if header:
+        header[0] = header[0].lstrip("\ufeff")
+    problems = []
+    unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        raise DeckRejected({"1": [f"unknown columns: {', '.join(sorted(unknown))}"]})
-    return [(str(reader.line_num), row) for row in reader]
+        problems.append(f"unknown column(s) {_some(unknown)}; the columns are {', '.join(COLUMNS)}")
+    twice = sorted(name for name, count in Counter(header).items() if count > 1)
+    if twice:
+        problems.append(f"column(s) named twice: {_some(twice)}")
+    if "rate" not in header:
+        problems.append("the header must name the columns, rate among them: " + ",".join(COLUMNS))
+    if problems:
+        raise DeckRejected({"1": problems})
+    return header
 
 
 def _key(values):
@@ -156,7 +203,10 @@ def validate(numbered_rows):
 
 def import_deck(model, plan_id, numbered_rows, mode):
     """Load rows into a plan: `merge` updates matching rows and adds new ones, `replace` makes the
-    deck exactly these rows. One transaction; the caller commits."""
+    deck exactly these rows. A merged row changes only the columns it names (its CSV header or
+    its JSON keys), so `prefix,rate` reprices without resetting T1/T2 or the peak price; a new
+    row gets the defaults for the rest. One transaction; the caller commits."""
+    numbered_rows = list(numbered_rows)
     rows = validate(numbered_rows)
     deleted = 0
     existing = {}
@@ -167,12 +217,12 @@ def import_deck(model, plan_id, numbered_rows, mode):
                 select(model.id, model.prefix, model.number, model.effective_from).where(model.plan_id == plan_id)):
             existing[prefix, number, start] = rate_id
     fresh, changed = [], []
-    for values in rows:
+    for values, (_, row) in zip(rows, numbered_rows, strict=True):
         rate_id = existing.get(_key(values))
         if rate_id is None:
             fresh.append({"plan_id": plan_id, **values})
         else:
-            changed.append({"id": rate_id, **values})
+            changed.append({"id": rate_id, **{name: values[name] for name in COLUMNS if name in row}})
     if fresh:
         db.session.execute(insert(model), fresh)
     if changed:

@@ -1,4 +1,7 @@
 """Tariff endpoints: plans, decks (JSON and CSV, merge or replace, all or nothing), exports."""
+import csv
+import io
+
 import pytest
 
 from portal.extensions import db
@@ -129,10 +132,103 @@ def test_bad_csv_lines_are_named_by_line_number(api, retail):
     assert sorted(response.get_json()["error"]["fields"]["lines"]) == ["3", "4"]
 
 
-def test_csv_with_unknown_columns_is_refused(api, retail):
-    response = api.post(f"/retail-plans/{retail['id']}/rates", data="prefix,rate,price\n44,1,2\n",
-                        headers={"Content-Type": "text/csv"})
-    assert response.status_code == 400 and "price" in str(response.get_json()["error"]["fields"])
+def post_csv(api, plan, text, mode="merge"):
+    return api.post(f"/retail-plans/{plan['id']}/rates?mode={mode}", data=text, headers={"Content-Type": "text/csv"})
+
+
+def exported(api, plan):
+    """The plan's deck, read back from its CSV export, by prefix."""
+    text = api.get(f"/retail-plans/{plan['id']}/rates?format=csv").get_data(as_text=True)
+    return {row["prefix"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("prefix,rate,price\n44,1,2\n", "1", "unknown column(s) 'price'; the columns are prefix, number,"),
+    ("prefix,rate,rate\n44,0.02,0.03\n", "1", "column(s) named twice: 'rate'"),
+    ("prefix,destination\n44,UK\n", "1", "the header must name the columns, rate among them"),
+    ("", "1", "the header must name the columns"),
+    ("prefix,rate\n44,0.02\n45,0.02,EXTRA\n", "3", "3 cell(s), the header names 2 column(s)"),
+    ("prefix,rate,t1\n44,0.02,30\n45,0.02\n", "3", "2 cell(s), the header names 3 column(s)"),
+    ("prefix,rate,destination\n44,0.02,UK\n45,0.02," + "x" * 140_000 + "\n46,0.02,DK\n", "3",
+     "unreadable CSV: field larger than field limit"),
+])
+def test_csv_deck_that_does_not_fit_its_header_is_refused_naming_the_line(app, api, retail, text, line, message):
+    response = post_csv(api, retail, text)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_rates"
+    assert any(message in problem for problem in error["fields"]["lines"][line]), error["fields"]["lines"]
+    with app.app_context():
+        assert db.session.query(RetailRate).count() == 0
+
+
+def test_csv_header_is_read_as_a_spreadsheet_writes_it(api, retail):
+    assert post_csv(api, retail, "\ufeffPrefix, Rate \n44,0.02\n").get_json() == {
+        "created": 1, "updated": 0, "deleted": 0}
+
+
+def test_json_rate_with_an_unknown_field_is_refused(api, retail):
+    response = api.post(f"/retail-plans/{retail['id']}/rates", json={"rates": [
+        {"prefix": "44", "rate": "0.02", "connectfee": "0.01"}]})
+    assert response.status_code == 400
+    assert "unknown field(s) 'connectfee'" in response.get_json()["error"]["fields"]["lines"]["0"][0]
+
+
+def test_t1_and_t2_default_to_one_second(api, retail):
+    post_csv(api, retail, "prefix,rate\n49,0.03\n")
+    row = exported(api, retail)["49"]
+    assert (row["t1"], row["t2"], row["connect_fee"], row["rate_peak"]) == ("1", "1", "0.000000", "")
+
+
+@pytest.mark.parametrize("merge", [
+    {"data": "prefix,rate\n44,0.025\n49,0.03\n", "headers": {"Content-Type": "text/csv"}},
+    {"json": {"mode": "merge", "rates": [{"prefix": "44", "rate": "0.025"}, {"prefix": "49", "rate": 0.03}]}},
+])
+def test_merge_changes_only_the_columns_it_names(api, retail, merge):
+    api.post(f"/retail-plans/{retail['id']}/rates", json=DECK)
+    response = api.post(f"/retail-plans/{retail['id']}/rates", **merge)
+    assert response.get_json() == {"created": 1, "updated": 1, "deleted": 0}
+    deck = exported(api, retail)
+    assert {k: deck["44"][k] for k in ("destination", "rate", "rate_peak", "connect_fee", "t1", "t2")} == {
+        "destination": "United Kingdom", "rate": "0.025000", "rate_peak": "0.030000", "connect_fee": "0.000000",
+        "t1": "30", "t2": "6"}
+    assert {k: deck["49"][k] for k in ("destination", "rate_peak", "t1", "t2")} == {
+        "destination": "", "rate_peak": "", "t1": "1", "t2": "1"}
+
+
+def test_json_merge_rows_may_each_name_other_columns(api, retail):
+    api.post(f"/retail-plans/{retail['id']}/rates", json=DECK)
+    response = api.post(f"/retail-plans/{retail['id']}/rates", json={"rates": [
+        {"prefix": "44", "rate": "0.025"}, {"prefix": "447", "rate": "0.05", "t1": 10, "destination": "Mobile"}]})
+    assert response.get_json() == {"created": 0, "updated": 2, "deleted": 0}
+    deck = exported(api, retail)
+    assert [deck["44"][k] for k in ("rate", "t1", "t2", "destination")] == ["0.025000", "30", "6", "United Kingdom"]
+    assert [deck["447"][k] for k in ("rate", "t1", "t2", "destination")] == ["0.050000", "10", "1", "Mobile"]
+
+
+def test_merge_sets_a_named_column_even_to_its_default(api, retail):
+    api.post(f"/retail-plans/{retail['id']}/rates", json=DECK)
+    post_csv(api, retail, "prefix,rate,rate_peak,t2\n44,0.02,,1\n")
+    row = exported(api, retail)["44"]
+    assert (row["rate_peak"], row["t1"], row["t2"], row["destination"]) == ("", "30", "1", "United Kingdom")
+
+
+def test_replace_gives_every_column_it_leaves_out_its_default(api, retail):
+    api.post(f"/retail-plans/{retail['id']}/rates", json=DECK)
+    assert post_csv(api, retail, "prefix,rate\n44,0.025\n", mode="replace").get_json() == {
+        "created": 1, "updated": 0, "deleted": 3}
+    row = exported(api, retail)["44"]
+    assert (row["destination"], row["rate_peak"], row["t1"], row["t2"]) == ("", "", "1", "1")
+
+
+@pytest.mark.xfail(strict=True, reason="portal/api/tariffs.py turns every exported value into a string; "
+                                       "see the report of issue 5 for the one-line change")
+def test_json_export_sends_t1_and_t2_as_integers(api, retail):
+    api.post(f"/retail-plans/{retail['id']}/rates", json=DECK)
+    items = api.get(f"/retail-plans/{retail['id']}/rates").get_json()["items"]
+    assert {(item["prefix"], item["t1"], item["t2"]) for item in items if item["prefix"]} == {
+        ("44", 30, 6), ("447", 1, 1)}
+    assert items[0]["rate"] == "0.020000"
 
 
 def test_deck_for_unknown_plan_is_404(api):
