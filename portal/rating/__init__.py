@@ -33,6 +33,7 @@ from .tariffs import (
     RetailLink,
     RetailPlan,
     VoipPlan,
+    check_ban_prefix,
 )
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "VoipPlan",
     "billable_seconds",
     "charge",
+    "check_ban_prefix",
     "choose_rules",
     "max_duration",
     "national_rules",

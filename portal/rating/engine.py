@@ -17,7 +17,7 @@ from .increments import billable_seconds, charge
 from .lcr import Offer, as_route, candidates, carrying_quote, offers, quote_of, without_losses
 from .max_duration import DEFAULT_MAX_CALL_SECONDS, first_increment, max_duration
 from .money import ZERO, to_decimal
-from .normalize import DialRule, choose_rules, digits_only, normalize
+from .normalize import DialRule, caller_digits, choose_rules, normalize
 from .peak import PeakCalendar, PeakSchedule
 from .prefix_index import SharedPrefixIndex
 from .results import (
@@ -102,7 +102,8 @@ class RatingEngine:
 
     An unknown VoIP plan id raises `UnknownVoipPlan` (see there why it is not a `no_rate`).
     Answer times are aware datetimes; a naive one is taken as UTC. The caller's number only
-    matters to caller-prefix conditions, by its digits; a missing one meets none of them.
+    matters to caller-prefix conditions, by its digits; a missing one, or one that is not a
+    number (a name, a SIP URI), meets none of them.
     Answers stop at the first step that fails (its reason in `status`/`reason` and the trace),
     and their trace's `status` is `rated`, `allowed`, `found` or that reason.
     """
@@ -314,19 +315,19 @@ class RatingEngine:
         number = normalized.number
         trace["number"] = number
         if number is None:
-            trace["digits"] = normalized.digits
+            trace["cleaned"] = normalized.cleaned
             return INVALID_NUMBER, None, None, ()
         ban = plan.ban_for(number) if plan.bans else None
         if ban is not None:
             trace["ban_prefix"] = ban
             return BANNED, number, None, ()
-        caller_digits = ""
+        caller_number = ""
         if plan.needs_caller:
-            caller_digits = digits_only(caller or "")
-            trace["caller_digits"] = caller_digits
+            caller_number = caller_digits(caller)
+            trace["caller_digits"] = caller_number
         found = plan.index.find_all(number, at)
         retail_count = len(plan.links)
-        quote = select_retail(plan.links, found[:retail_count], caller_digits, at)
+        quote = select_retail(plan.links, found[:retail_count], caller_number, at)
         if quote is None:
             return NO_RATE, number, None, ()
         describe_quote(quote, "retail_plan", trace)

@@ -2,7 +2,15 @@
 
 
 class TariffError(ValueError):
-    """Tariff data that cannot be rated from: a bad rate row, plan or link between them."""
+    """Tariff data that cannot be rated from: a bad rate row, plan or link between them.
+
+    `fields` maps each value found wrong to what is wrong with it, so a form or an API answer can
+    put every message beside its own field; the message itself reads well on its own.
+    """
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class UnknownVoipPlan(LookupError):

@@ -1,8 +1,10 @@
 """Turn a number as dialed into the E.164 digits that rate decks are keyed by.
 
 Customers dial in their own habits (`+44…`, `0044…`, `020…`, `011…`); decks only know
-international digits. Ordered rules rewrite the front of the dialed string, then everything that
-is not a digit goes, so one deck serves every dialing habit.
+international digits. Ordered rules rewrite the front of the dialed string; what people write
+between digits and a leading `+` then go, and anything else left (letters, `*`, `#`, a SIP URI's
+`sip:` and `@host`) makes the number invalid rather than being dropped: dropping it would rate a
+different number than the one dialed.
 """
 
 import re
@@ -16,8 +18,10 @@ MIN_DIGITS = 3
 MAX_DIGITS = 15
 
 #: Characters people write between digits that nobody actually dials.
-_FORMATTING = re.compile(r"[\s\-.()/]")
-_NON_DIGITS = re.compile(r"[^0-9]")
+_SEPARATORS = re.compile(r"[ \-.()/]")
+#: Whether a string is ASCII digits only (`isdigit()` would also take other scripts' digits,
+#: such as "٤٤", which no switch dials); bound once, as it runs for every call.
+_is_digits = re.compile("[0-9]+").fullmatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +44,13 @@ class DialRule:
 
 
 class Normalized(NamedTuple):
-    """The outcome of normalization; `number` is None when the digits are not a valid number."""
+    """The outcome of normalization; `number` is None when `cleaned` is not a valid number.
+
+    `cleaned` is the dialed string after its rule, without separators and a leading `+`.
+    """
 
     number: str | None
-    digits: str
+    cleaned: str
     rule: DialRule | None
     rules_from: str | None
 
@@ -63,30 +70,41 @@ def choose_rules(
 
 
 def normalize(dialed: str, rules: Sequence[DialRule], rules_from: str | None = None) -> Normalized:
-    """Apply the first matching rule to the dialed string, keep the digits, check the length.
+    """Apply the first matching rule to the dialed string, then check what is left is a number.
 
     Rules see the string as dialed, less surrounding blanks and the separators people write
-    between digits (spaces, `-`, `.`, `(`, `)`, `/`), so `(020) 7946` meets the `0` rule.
+    between digits (spaces, `-`, `.`, `(`, `)`, `/`), so `(020) 7946` meets the `0` rule. After
+    the rule only a leading `+` may go; the rest must be 3 to 15 ASCII digits.
     `rules_from` is carried into the result for the trace.
     """
     text = dialed.strip()
     if not (text.isascii() and (text.isdigit() or (text[:1] == "+" and text[1:].isdigit()))):
-        text = _FORMATTING.sub("", text)  # most numbers arrive clean and skip this
+        text = _SEPARATORS.sub("", text)  # most numbers arrive clean and skip this
     applied = None
     for rule in rules:
         if text.startswith(rule.match):
             text = rule.replace + text[len(rule.match) :]
             applied = rule
             break
-    digits = digits_only(text)
-    valid = MIN_DIGITS <= len(digits) <= MAX_DIGITS
+    cleaned = text if text.isascii() and text.isdigit() else _without_separators(text)
+    valid = MIN_DIGITS <= len(cleaned) <= MAX_DIGITS and _is_digits(cleaned)
     # tuple.__new__ skips the NamedTuple constructor, a Python function of its own: once per call.
-    return tuple.__new__(Normalized, (digits if valid else None, digits, applied, rules_from))
+    return tuple.__new__(Normalized, (cleaned if valid else None, cleaned, applied, rules_from))
 
 
-def digits_only(text: str) -> str:
-    """The ASCII digits of `text`, in order."""
-    return text if text.isascii() and text.isdigit() else _NON_DIGITS.sub("", text)
+def caller_digits(caller: str | None) -> str:
+    """A caller's number as caller-prefix conditions read it: its digits, written the ways
+    `normalize` accepts, else "" (anonymous, a name, a SIP URI), which meets no condition."""
+    text = (caller or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        text = _without_separators(text)
+    return text if _is_digits(text) else ""
+
+
+def _without_separators(text: str) -> str:
+    """`text` less the separators people write and a leading `+`."""
+    text = _SEPARATORS.sub("", text)
+    return text[1:] if text[:1] == "+" else text
 
 
 def national_rules(country_iso2: str) -> tuple[DialRule, ...]:
@@ -123,4 +141,4 @@ def _plain_prefix(pattern: str | None) -> str | None:
     if pattern is None:
         return None
     prefix = pattern.replace("~", "")
-    return prefix if prefix.isascii() and prefix.isdigit() else None
+    return prefix if _is_digits(prefix) else None

@@ -5,9 +5,11 @@ means a bad row is refused when a deck is loaded, not discovered on the hot path
 Money fields accept Decimals, decimal strings or ints and are stored as Decimals.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import NoReturn
 
 from .errors import TariffError
 from .money import ZERO, to_decimal
@@ -15,6 +17,10 @@ from .normalize import MAX_DIGITS, MIN_DIGITS, DialRule
 from .peak import PeakSchedule
 
 MAX_DECIMALS = 10
+
+#: ASCII digits only: `str.isdigit()` (and `isdecimal()`) also take other scripts' digits such as
+#: Arabic-Indic "٤٤", which no dialed number normalizes to and no prefix could ever match.
+_DIGITS = re.compile("[0-9]+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,7 +48,7 @@ class Rate:
 
     def __post_init__(self) -> None:
         if (self.prefix is None) == (self.number is None):
-            raise TariffError("a rate has exactly one of prefix and number")
+            _refuse("prefix", "a rate has exactly one of prefix and number")
         if self.prefix is not None:
             _check_digits(self.prefix, "prefix", 1)
         else:
@@ -54,13 +60,13 @@ class Rate:
             _set(self, "rate_peak", _price(self.rate_peak, "rate_peak"))
         _set(self, "connect_fee", _price(self.connect_fee, "connect_fee"))
         if not _is_int(self.t1) or self.t1 < 0:
-            raise TariffError(f"t1 must be a whole number of seconds >= 0, not {self.t1!r}")
+            _refuse("t1", f"t1 must be a whole number of seconds >= 0, not {self.t1!r}")
         if not _is_int(self.t2) or self.t2 < 1:
-            raise TariffError(f"t2 must be a whole number of seconds >= 1, not {self.t2!r}")
+            _refuse("t2", f"t2 must be a whole number of seconds >= 1, not {self.t2!r}")
         _set(self, "effective_from", _utc(self.effective_from, "effective_from"))
         _set(self, "effective_to", _utc(self.effective_to, "effective_to"))
         if self.effective_from and self.effective_to and self.effective_from >= self.effective_to:
-            raise TariffError("effective_from must be before effective_to")
+            _refuse("effective_to", "effective_from must be before effective_to")
 
     def in_effect(self, at: datetime) -> bool:
         """Whether the row applies at the UTC time `at`."""
@@ -139,6 +145,8 @@ class RetailLink:
         _set(self, "caller_prefix", self.caller_prefix or "")  # None, as a database gives it: no condition
         if self.caller_prefix:
             _check_digits(self.caller_prefix, "caller_prefix", 1)
+        if not _is_int(self.priority):
+            _refuse("priority", f"priority must be a whole number, not {self.priority!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,26 +168,35 @@ class VoipPlan:
         for name in ("retail_links", "carrier_plan_ids", "ban_prefixes", "dial_rules"):
             _set(self, name, tuple(getattr(self, name)))
         for prefix in self.ban_prefixes:
-            _check_digits(prefix, "ban prefix", 1)
+            check_ban_prefix(prefix)
+
+
+def check_ban_prefix(prefix: object) -> str:
+    """A ban prefix as the engine takes it, else TariffError: what a form checks before storing one."""
+    _check_digits(prefix, "ban prefix", 1, "ban_prefixes")
+    return prefix
 
 
 def _check_plan(plan: RetailPlan | CarrierPlan) -> None:
     if not (isinstance(plan.currency, str) and len(plan.currency) == 3 and plan.currency.isalpha()):
-        raise TariffError(f"currency must be a three-letter code, not {plan.currency!r}")
+        _refuse("currency", f"currency must be a three-letter code, not {plan.currency!r}")
     if not _is_int(plan.decimals) or not 0 <= plan.decimals <= MAX_DECIMALS:
-        raise TariffError(f"decimals must be 0 to {MAX_DECIMALS}, not {plan.decimals!r}")
+        _refuse("decimals", f"decimals must be 0 to {MAX_DECIMALS}, not {plan.decimals!r}")
     _set(plan, "rates", tuple(plan.rates))
 
 
-def _check_digits(value: object, what: str, shortest: int) -> None:
-    if not (isinstance(value, str) and value.isascii() and value.isdigit() and shortest <= len(value) <= MAX_DIGITS):
-        raise TariffError(f"{what} must be {shortest} to {MAX_DIGITS} digits, not {value!r}")
+def _check_digits(value: object, what: str, shortest: int, name: str | None = None) -> None:
+    if not (isinstance(value, str) and _DIGITS.fullmatch(value) and shortest <= len(value) <= MAX_DIGITS):
+        _refuse(name or what, f"{what} must be {shortest} to {MAX_DIGITS} digits (0-9), not {value!r}")
 
 
 def _price(value: object, what: str) -> Decimal:
-    number = to_decimal(value, what)
+    try:
+        number = to_decimal(value, what)
+    except ValueError as error:  # a float stays a TypeError: it is a programming error, not data
+        _refuse(what, str(error))
     if number < 0:
-        raise TariffError(f"{what} cannot be negative: {value!r}")
+        _refuse(what, f"{what} cannot be negative: {value!r}")
     return number
 
 
@@ -188,12 +205,17 @@ def _utc(value: datetime | None, what: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        raise TariffError(f"{what} must be a datetime, not {value!r}")
+        _refuse(what, f"{what} must be a datetime, not {value!r}")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _refuse(name: str, message: str) -> NoReturn:
+    """Raise the TariffError that names the one field it is about."""
+    raise TariffError(message, {name: message})
 
 
 def _set(obj: object, name: str, value: object) -> None:

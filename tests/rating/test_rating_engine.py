@@ -74,6 +74,9 @@ SIMPLE = engine(
         ("+33 1 23 45 67 89", NO_RATE, None),
         ("12", INVALID_NUMBER, None),
         ("+44 20 7946 0000 12345", INVALID_NUMBER, None),
+        ("4420#7946*0000", INVALID_NUMBER, None),
+        ("44abc2079460000", INVALID_NUMBER, None),
+        ("sip:442079460000@10.0.0.1", INVALID_NUMBER, None),
     ],
 )
 def test_normalize_then_ban_then_exact_number_else_longest_prefix(callee, status, matched):
@@ -88,9 +91,13 @@ def test_a_banned_number_names_the_ban_prefix_and_is_not_priced():
     assert (rating.number, rating.price, rating.trace["ban_prefix"]) == ("19005550123", None, "1900")
 
 
-def test_an_invalid_number_keeps_the_digits_it_got_in_the_trace():
-    rating = SIMPLE.rate(1, "", "+12", AT, 30)
-    assert (rating.status, rating.number, rating.trace["digits"]) == (INVALID_NUMBER, None, "12")
+@pytest.mark.parametrize(
+    ("callee", "cleaned"),
+    [("+12", "12"), ("4420#7946*0000", "4420#7946*0000"), ("sip:442079460000@10.0.0.1", "sip:442079460000@10001")],
+)
+def test_an_invalid_number_keeps_what_was_left_of_it_in_the_trace(callee, cleaned):
+    rating = SIMPLE.rate(1, "", callee, AT, 30)
+    assert (rating.status, rating.number, rating.trace["cleaned"]) == (INVALID_NUMBER, None, cleaned)
 
 
 @pytest.mark.parametrize(
@@ -130,6 +137,9 @@ B_OPEN = plan(2, prefix("33", "0.03"), prefix("331", "0.04"))
         (((1, "44", 0), (2, "", 1)), "+44 20 7123 4567", "33212345678", 1, "0.02"),
         (((1, "44", 0), (2, "", 1)), "12125550123", "33212345678", 2, "0.03"),
         (((1, "44", 0),), "12125550123", "33212345678", None, None),
+        # A caller that is not a number (a SIP URI, letters) meets no condition.
+        (((1, "44", 0), (2, "", 1)), "sip:442071234567@10.0.0.1", "33212345678", 2, "0.03"),
+        (((1, "44", 0), (2, "", 1)), "44abc", "33212345678", 2, "0.03"),
         # A longer prefix beats a better priority.
         (((1, "", 0), (2, "", 1)), "", "33123456789", 2, "0.04"),
         # Same prefix: the lower link priority wins even when dearer...
@@ -265,7 +275,10 @@ PROVIDER = Provider(1, "Carrier")
         (lambda: RetailPlan(1, "R", "GBP", decimals=11), "decimals"),
         (lambda: CarrierPlan(1, "C", "GBP", PROVIDER, decimals=-1), "decimals"),
         (lambda: RetailLink(1, caller_prefix="+44"), "caller_prefix"),
+        (lambda: RetailLink(1, caller_prefix="٤٤"), "caller_prefix"),
+        (lambda: RetailLink(1, priority=None), "priority"),
         (lambda: VoipPlan(1, "P", ban_prefixes=["19x"]), "ban prefix"),
+        (lambda: VoipPlan(1, "P", ban_prefixes=["١٩٠٠"]), "ban prefix"),
     ],
 )
 def test_tariffs_that_do_not_fit_together_are_refused_when_the_engine_is_built(build, message):

@@ -50,6 +50,10 @@ def test_a_rate_stores_string_prices_as_decimals():
         ({"rate": "0.01"}, "exactly one of prefix and number"),
         ({"prefix": "44", "number": "442071234567", "rate": "0.01"}, "exactly one"),
         ({"prefix": "+44", "rate": "0.01"}, "prefix must be"),
+        ({"prefix": "٤٤", "rate": "0.01"}, "prefix must be"),
+        ({"prefix": "44\n", "rate": "0.01"}, "prefix must be"),
+        ({"number": "٤٤٢٠٧٩٤٦٠٠٠٠", "rate": "0.01"}, "number must be"),
+        ({"prefix": "44", "rate": "NaN"}, "rate must be finite"),
         ({"prefix": "", "rate": "0.01"}, "prefix must be"),
         ({"number": "12", "rate": "0.01"}, "number must be"),
         ({"prefix": "44", "rate": "-0.01"}, "cannot be negative"),
@@ -60,5 +64,6 @@ def test_a_rate_stores_string_prices_as_decimals():
     ],
 )
 def test_a_bad_rate_row_is_refused_with_its_reason(fields, message):
-    with pytest.raises(TariffError, match=message):
+    with pytest.raises(TariffError, match=message) as refused:
         Rate(**fields)
+    assert str(refused.value) in refused.value.fields.values()  # named for the form field it is about

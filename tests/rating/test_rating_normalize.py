@@ -3,6 +3,7 @@
 import pytest
 
 from portal.rating import DialRule, choose_rules, national_rules, normalize
+from portal.rating.normalize import caller_digits
 
 GB = national_rules("GB")
 US = national_rules("US")
@@ -64,12 +65,72 @@ def test_the_first_matching_rule_wins_even_when_a_later_one_is_longer():
 
 @pytest.mark.parametrize(
     "dialed",
-    ["", "12", "+1", "abc", "+44 20 7946 0000 1234", "1234567890123456", "*#"],
+    ["", "12", "+1", "+44 20 7946 0000 1234", "1234567890123456"],
 )
 def test_fewer_than_3_or_more_than_15_digits_is_an_invalid_number(dialed):
     result = normalize(dialed, ())
     assert result.number is None
-    assert not 3 <= len(result.digits) <= 15
+    assert not 3 <= len(result.cleaned) <= 15
+
+
+@pytest.mark.parametrize(
+    ("rules", "dialed", "cleaned"),
+    [
+        ((), "4420#7946*0000", "4420#7946*0000"),
+        ((), "abc", "abc"),
+        ((), "*#", "*#"),
+        ((), "44abc2079460000", "44abc2079460000"),
+        ((), "sip:442079460000@10.0.0.1", "sip:442079460000@10001"),
+        ((), "442079460000@10.0.0.1", "442079460000@10001"),
+        ((), "*67442079460000", "*67442079460000"),
+        ((), "442079460000#", "442079460000#"),
+        ((), "++442079460000", "+442079460000"),
+        ((), "44 20 7946 0000 +", "442079460000+"),
+        ((), "٤٤٢٠٧٩٤٦٠٠٠٠", "٤٤٢٠٧٩٤٦٠٠٠٠"),
+        ((), "４４２０７９４６００００", "４４２０７９４６００００"),
+        ((), "44\t2079460000", "44\t2079460000"),
+        (GB, "+44 (0) 20 7946 0000 ext 12", "4402079460000ext12"),
+        ((DialRule("0", "44x"),), "02079460000", "44x2079460000"),
+    ],
+)
+def test_anything_but_separators_and_a_leading_plus_left_after_the_rules_is_an_invalid_number(
+    rules, dialed, cleaned
+):
+    result = normalize(dialed, rules)
+    assert (result.number, result.cleaned) == (None, cleaned)
+
+
+@pytest.mark.parametrize(
+    ("rules", "dialed", "number"),
+    [
+        ((), "+44 20 7946 0000", "442079460000"),
+        ((), "44-20-7946-0000", "442079460000"),
+        ((), "44.20.7946.0000", "442079460000"),
+        ((), "(44) 20/7946 0000", "442079460000"),
+        ((), "  442079460000  ", "442079460000"),
+        ((DialRule("0", "+44"),), "020 7946 0000", "442079460000"),
+        ((DialRule("0", "44 "),), "020 7946 0000", "442079460000"),
+    ],
+)
+def test_separators_and_a_leading_plus_go_after_the_rules_too(rules, dialed, number):
+    assert normalize(dialed, rules).number == number
+
+
+@pytest.mark.parametrize(
+    ("caller", "digits"),
+    [
+        ("+44 20 7946 0000", "442079460000"),
+        ("442079460000", "442079460000"),
+        ("sip:442079460000@10.0.0.1", ""),
+        ("44abc", ""),
+        ("anonymous", ""),
+        ("٤٤٢٠", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_a_caller_that_is_not_a_number_has_no_digits_for_caller_conditions(caller, digits):
+    assert caller_digits(caller) == digits
 
 
 def test_3_and_15_digits_are_valid_numbers():
