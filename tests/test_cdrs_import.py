@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal.cdrs import commands
 from portal.extensions import db
 from portal.ledger.verify import verify
 from portal.models import Account, Cdr, LedgerTransaction
@@ -56,6 +57,62 @@ def test_an_interrupted_import_is_finished_by_running_it_again(app, runner, demo
     with app.app_context():
         assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == -expected_total(range(100))
         assert verify() == []
+
+
+def stored(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Cdr))
+
+
+def test_a_failure_after_two_batches_keeps_them_and_a_rerun_finishes(app, runner, demo, tmp_path, monkeypatch):
+    path = tmp_path / "cdrs.csv"
+    write_native(path, 100)
+    real_store, calls = commands.store, []
+
+    def store_then_fail(prepared):
+        calls.append(len(prepared.uuids))
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return real_store(prepared)
+
+    monkeypatch.setattr(commands, "store", store_then_fail)
+    result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "20"])
+    assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
+    assert stored(app) == 40  # the two batches committed before the failure
+    monkeypatch.setattr(commands, "store", real_store)
+    result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "20"])
+    assert "accepted 60, of which rated 60; duplicates 40; rejected 0" in result.output
+    assert stored(app) == 100
+    with app.app_context():
+        assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == -expected_total(range(100))
+        assert verify() == []
+
+
+def write_asterisk(path, userfields):
+    """Master.csv rows of 17 columns, the last one as given."""
+    rows = [f'"1002","4930123456","4915112345678","from-internal","Bob","SIP/bob-{n:08}","SIP/trunk-{n:08}","Dial",'
+            f'"SIP/trunk/4915112345678","2026-10-06 22:{n:02}:00","2026-10-06 22:{n:02}:00","2026-10-06 22:{n:02}:30",'
+            f'"30","30","ANSWERED","DOCUMENTATION","{userfield}"' for n, userfield in enumerate(userfields)]
+    path.write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("option, kept", [
+    ([], 1),  # a last column that looks like a uniqueid is taken for one: the second row is its duplicate
+    (["--asterisk-columns", "userfield"], 2),
+])
+def test_asterisk_columns_option_says_what_the_last_column_is(app, runner, demo, tmp_path, option, kept):
+    path = tmp_path / "Master.csv"
+    write_asterisk(path, ["1728255600.1", "1728255600.1"])
+    result = runner.invoke(args=["cdrs", "import", str(path), "--format", "asterisk", *option])
+    assert result.exit_code == 0, result.output
+    assert stored(app) == kept
+
+
+def test_import_refuses_an_asterisk_layout_cdr_csv_does_not_write(runner, demo, tmp_path):
+    path = tmp_path / "Master.csv"
+    write_asterisk(path, ["x"])
+    result = runner.invoke(args=["cdrs", "import", str(path), "--format", "asterisk", "--asterisk-columns", "linkedid"])
+    assert result.exit_code == 2 and "--asterisk-columns" in result.output
 
 
 def test_import_refuses_a_file_it_cannot_read(runner, demo, tmp_path):

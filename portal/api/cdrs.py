@@ -10,7 +10,7 @@ from portal.api.errors import ApiError
 from portal.api.parsing import Fields, json_body, next_cursor, page_args
 from portal.api.switching import parse_time
 from portal.cdrs.ingest import ingest
-from portal.cdrs.parsers import FORMATS, ParserError, iter_csv, parse_json_records
+from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv, parse_json_records
 from portal.cdrs.rerate import rerate
 from portal.extensions import db
 from portal.models import Account, Cdr, Invoice
@@ -21,26 +21,34 @@ MAX_BATCH = 10_000
 @bp.post("/cdrs")
 @require_api("switch")
 def post_cdrs_endpoint():
-    if request.mimetype == "text/csv":
-        fmt = request.args.get("format", "native")
-        if fmt not in FORMATS:
-            raise ApiError(400, "invalid_input", "format is native, asterisk or freeswitch.", {"format": "unknown"})
-        try:
-            records = list(iter_csv(io.StringIO(request.get_data(as_text=True)), fmt,
-                                    request.args.get("timezone", "UTC")))
-        except ParserError as error:
-            raise ApiError(400, "invalid_csv", str(error)) from None
-    else:
-        body = json_body()
-        if not isinstance(body.get("cdrs"), list):
-            raise ApiError(400, "invalid_input", "cdrs must be a list of CDR objects.", {"cdrs": "a list"})
-        records = parse_json_records(body["cdrs"])
+    records = _csv_records() if request.mimetype == "text/csv" else _json_records()
     if len(records) > MAX_BATCH:
         raise ApiError(400, "batch_too_large", f"At most {MAX_BATCH} CDRs per request; use `flask cdrs import` "
                        "for files.", {"cdrs": f"at most {MAX_BATCH}"})
     result = ingest(records)
     db.session.commit()
     return result.as_json()
+
+
+def _csv_records():
+    """A text/csv body in `?format=`, its naive times in `?timezone=`; `?columns=` states which
+    optional columns an Asterisk Master.csv holds (else each row's width and content say)."""
+    fmt = request.args.get("format", "native")
+    if fmt not in FORMATS:
+        raise ApiError(400, "invalid_input", "format is native, asterisk or freeswitch.", {"format": "unknown"})
+    try:
+        columns = asterisk_columns(request.args["columns"]) if request.args.get("columns") else None
+        return list(iter_csv(io.StringIO(request.get_data(as_text=True)), fmt, request.args.get("timezone", "UTC"),
+                             columns))
+    except ParserError as error:
+        raise ApiError(400, "invalid_csv", str(error)) from None
+
+
+def _json_records():
+    body = json_body()
+    if not isinstance(body.get("cdrs"), list):
+        raise ApiError(400, "invalid_input", "cdrs must be a list of CDR objects.", {"cdrs": "a list"})
+    return parse_json_records(body["cdrs"])
 
 
 def cdr_json(cdr, invoice_number=None):

@@ -9,8 +9,9 @@ import click
 from flask.cli import AppGroup
 
 from portal.cdrs.ingest import Context, IngestResult, prepare, store
-from portal.cdrs.parsers import FORMATS, ParserError, iter_csv
+from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv
 from portal.extensions import db
+from portal.ledger.holds import expire_holds
 
 cdrs_group = AppGroup("cdrs", help="Call detail records.")
 
@@ -31,21 +32,21 @@ class _Counting(io.RawIOBase):
         return count
 
 
-def _batches(path, fmt, timezone, batch_size):
+def _batches(path, fmt, timezone, columns, batch_size):
     """(records, bytes read so far) for each batch of the file."""
     with open(path, "rb") as raw:
         counting = _Counting(raw)
         text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8", errors="replace",
                                 newline="")
-        records = iter_csv(text, fmt, timezone)
+        records = iter_csv(text, fmt, timezone, columns)
         while batch := list(itertools.islice(records, batch_size)):
             yield batch, counting.done
 
 
-def _produce(path, fmt, timezone, batch_size, context, dialect, queue):
+def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue):
     """The reading half of a parallel import: parse, rate and convert; the parent stores."""
     try:
-        for batch, done in _batches(path, fmt, timezone, batch_size):
+        for batch, done in _batches(path, fmt, timezone, columns, batch_size):
             queue.put((prepare(batch, context, dialect), done))
         queue.put(None)
     except ParserError as error:
@@ -54,13 +55,13 @@ def _produce(path, fmt, timezone, batch_size, context, dialect, queue):
         queue.put(RuntimeError(f"reading {path} failed: {error!r}"))
 
 
-def _prepared_in_child(path, fmt, timezone, batch_size, context, dialect):
+def _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect):
     """Prepared batches from a forked process, so parsing and rating (one core) overlap storing
     (the other): the import runs at the speed of the slower half, not of both added up."""
     fork = multiprocessing.get_context("fork")
     queue = fork.Queue(maxsize=4)
-    producer = fork.Process(target=_produce, args=(path, fmt, timezone, batch_size, context, dialect, queue),
-                            daemon=True)
+    producer = fork.Process(target=_produce, args=(path, fmt, timezone, columns, batch_size, context, dialect,
+                                                   queue), daemon=True)
     producer.start()
     try:
         while (item := queue.get()) is not None:
@@ -72,17 +73,18 @@ def _prepared_in_child(path, fmt, timezone, batch_size, context, dialect):
         producer.join()
 
 
-def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, parallel=True):
+def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, parallel=True, columns=None):
     """Ingest `path` batch by batch, committing each; returns the totals. Rejected records keep
-    their row index in the file. Tariffs and accounts are read once, at the start."""
+    their row index in the file. Tariffs and accounts are read once, at the start. `columns` is
+    an Asterisk layout (`parsers.asterisk_columns`), None to read it from each row."""
     context = Context()
     dialect = db.session.get_bind().dialect
     db.session.commit()
     if parallel and "fork" in multiprocessing.get_all_start_methods():
-        batches = _prepared_in_child(path, fmt, timezone, batch_size, context, dialect)
+        batches = _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect)
     else:
         batches = ((prepare(batch, context, dialect), done)
-                   for batch, done in _batches(path, fmt, timezone, batch_size))
+                   for batch, done in _batches(path, fmt, timezone, columns, batch_size))
     totals = IngestResult()
     for prepared, done in batches:
         result = store(prepared)
@@ -99,9 +101,15 @@ def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, paral
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="native", show_default=True)
 @click.option("--timezone", default="UTC", show_default=True, help="Zone of naive times in switch CSVs.")
 @click.option("--batch-size", default=5000, show_default=True)
+@click.option("--asterisk-columns", "layout", help="What Master.csv logs after amaflags: uniqueid, userfield or "
+              "uniqueid,userfield (default: read from each row).")
 @click.option("--show-rejected", default=20, show_default=True, help="How many rejected rows to list.")
-def import_command(path, fmt, timezone, batch_size, show_rejected):
+def import_command(path, fmt, timezone, batch_size, layout, show_rejected):
     """Import a CDR file (native CSV, Asterisk Master.csv or FreeSWITCH cdr_csv)."""
+    try:
+        columns = None if layout is None else asterisk_columns(layout)
+    except ParserError as error:
+        raise click.BadParameter(str(error), param_hint="--asterisk-columns") from None
     size = os.path.getsize(path)
     with click.progressbar(length=size, label=f"Importing {os.path.basename(path)}", show_eta=True,
                            show_percent=True) as bar:
@@ -112,7 +120,7 @@ def import_command(path, fmt, timezone, batch_size, show_rejected):
             state["seen"] = done
 
         try:
-            totals = import_file(path, fmt, timezone, batch_size, progress)
+            totals = import_file(path, fmt, timezone, batch_size, progress, columns=columns)
         except ParserError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"accepted {totals.accepted}, of which rated {totals.rated}; duplicates {totals.duplicates}; "
@@ -123,3 +131,10 @@ def import_command(path, fmt, timezone, batch_size, show_rejected):
         click.echo(f"  … and {len(totals.rejected) - show_rejected} more")
 
 
+@cdrs_group.command("expire-holds")
+def expire_holds_command():
+    """Close the holds of calls whose CDR never came once they lapse (run it from cron): they already
+    reserve nothing, but an open hold should mean a call that may still be going on."""
+    count = expire_holds()
+    db.session.commit()
+    click.echo(f"expired {count} lapsed hold(s)")

@@ -79,19 +79,32 @@ def rate_record(record, context):
     base = {"account_id": account_id}
     if voip_plan_id is None:
         return {**base, "status": "no_rate", "trace": {"status": "no_rate", "reason": "account has no VoIP plan"}}
+    stranger = record.provider if record.provider and record.provider not in context.providers else None
     try:
         rated = context.engine.rate(voip_plan_id, record.caller, record.callee, record.answer or record.start,
-                                    record.billsec, rules, provider=record.provider or None)
+                                    record.billsec, rules, provider=None if stranger else record.provider or None)
     except UnknownVoipPlan:
         return {**base, "status": "no_rate", "trace": {"status": "no_rate", "reason": "unknown VoIP plan"}}
     columns = {**base, "status": rated.status, "number": rated.number or "", "trace": rated.trace}
     if rated.status != "rated":
         return columns
     margin = rated.price - rated.cost if rated.cost is not None and rated.cost_currency == rated.currency else None
+    carrier = context.providers.get(rated.provider) if rated.provider and not stranger else None
+    if stranger:
+        rated.trace["cost_note"] = _stranger_note(stranger, rated.provider)
     return {**columns, "destination_prefix": rated.destination.prefix, "destination": rated.destination.name,
             "billable_seconds": rated.billable_seconds, "price": rated.price, "currency": rated.currency,
-            "cost": rated.cost, "cost_currency": rated.cost_currency, "margin": margin,
-            "provider_id": context.providers.get(rated.provider) if rated.provider else None}
+            "cost": rated.cost, "cost_currency": rated.cost_currency, "margin": margin, "provider_id": carrier}
+
+
+def _stranger_note(named, first_route):
+    """Why a call carried by a provider we do not know has the cost it has (DESIGN §3.7: the
+    carrying provider's rate, else the first LCR route's). It is an estimate, so it is booked to
+    no provider's payable: we owe the first route nothing for a call it did not carry."""
+    if first_route is None:
+        return f"provider {named!r} is not known and there is no LCR route: no cost"
+    return (f"provider {named!r} is not known: cost estimated from the first LCR route ({first_route}), "
+            "not booked to any provider's payable")
 
 
 def _row(record, context, now):

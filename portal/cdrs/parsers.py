@@ -17,9 +17,16 @@ Conventions an operator can rely on:
   `usegmtime=yes`). A local time that occurs twice when clocks go back is read as the first one.
 - **Asterisk** `Master.csv` (cdr_csv): `disposition` gives the hangup cause (`ASTERISK_DISPOSITIONS`);
   every disposition but ANSWERED is an unanswered call, so billsec is 0 and answer empty whatever
-  the row says. Asterisk has no provider column: a non-empty `userfield` is taken as the provider
-  name. A row without `uniqueid` gets `ast-` + 32 hex digits of the SHA-256 of its columns, so
-  importing the same file twice yields the same uuids and the second import counts as duplicates.
+  the row says. After the 16 standard columns come `uniqueid` (cdr_csv `loguniqueid`) and then
+  `userfield` (`loguserfield`), each only when logged: both off by default. 18 columns hold both;
+  in a 17-column row the last one is the uniqueid when it looks like one (`<epoch>.<sequence>`,
+  after `<systemname>-` where asterisk.conf names one), else it is the userfield. `columns`
+  (`asterisk_columns("userfield")`) states the layout instead of guessing it. Asterisk has no
+  provider column: a non-empty `userfield` is taken as the provider name. A row without a uniqueid
+  gets `ast-` + 32 hex digits of the SHA-256 of its cells, so importing the same file twice yields
+  the same uuids (the second import counts as duplicates) while two calls, whose rows differ at
+  least in channel or times, never share one.
+- **uuid** never holds `/`: `GET /cdrs/{uuid}` could not name it (no switch writes one).
 - **Hangup causes** are Q.850 codes 0–127, given as a number or as an enumeration name of
   `portal/data/q850.csv` (any case). FreeSWITCH's own causes above 127 (ORIGINATOR_CANCEL,
   LOSE_RACE, …) become 16 NORMAL_CLEARING, as FreeSWITCH itself reports them in `hangup_cause_q850`.
@@ -32,6 +39,8 @@ Conventions an operator can rely on:
 import csv
 import hashlib
 import ipaddress
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -82,7 +91,10 @@ _UNKNOWN = object()
 NATIVE_COLUMNS = ("uuid", "account", "caller", "callee", "start", "answer", "end", "billsec", "duration",
                   "hangup_cause", "src_ip", "provider", "switch")
 NATIVE_REQUIRED = ("uuid", "account", "callee", "start", "billsec")
-ASTERISK_COLUMN_COUNTS = (16, 17, 18)
+#: What a Master.csv may log after its 16 standard columns, in the order cdr_csv writes them.
+ASTERISK_LAYOUTS = (("uniqueid",), ("userfield",), ("uniqueid", "userfield"))
+#: An Asterisk channel uniqueid: `<epoch>.<sequence>`, after `<systemname>-` when one is set.
+ASTERISK_UNIQUEID = re.compile(r"(?:[\w.-]+-)?\d{9,}\.\d+")
 FREESWITCH_COLUMN_COUNT = 15
 
 
@@ -151,25 +163,43 @@ def _json_type(value: object) -> str:
 # CSV
 
 
-def iter_csv(stream: TextIO, fmt: str, timezone: str = "UTC") -> Iterator[RawCdr | Rejected]:
+def iter_csv(stream: TextIO, fmt: str, timezone: str = "UTC",
+             columns: tuple[str, ...] | None = None) -> Iterator[RawCdr | Rejected]:
     """One `RawCdr` or `Rejected` per non-blank data row of a CSV file, streamed in constant memory.
 
     `fmt` is one of `FORMATS`. `timezone` (an IANA name) is where the naive times of Asterisk and
-    FreeSWITCH files are; native files follow the API rule that a naive time is UTC. Open the file
-    with `newline=""` so quoted fields may hold line breaks, and with `errors="replace"` so a bad
-    byte spoils one field rather than the rest of the file. Problems with the whole input (format,
-    time zone, a native file's header) raise `ParserError` here, before any row is read.
+    FreeSWITCH files are; native files follow the API rule that a naive time is UTC. `columns`
+    (one of `ASTERISK_LAYOUTS`, see `asterisk_columns`) is what an Asterisk file logs after its 16
+    standard columns; None reads it from each row's width. Open the file with `newline=""` so
+    quoted fields may hold line breaks, and with `errors="replace"` so a bad byte spoils one field
+    rather than the rest of the file. Problems with the whole input (format, time zone, columns, a
+    native file's header) raise `ParserError` here, before any row is read.
     """
     fmt_name = fmt.strip().lower() if isinstance(fmt, str) else fmt
     if fmt_name not in FORMATS:
         raise ParserError(f"format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if columns is not None and (fmt_name != "asterisk" or columns not in ASTERISK_LAYOUTS):
+        raise ParserError(f"columns: only for format asterisk, one of {_layout_names()}; got {columns!r}")
     read = _time_reader(_zone(timezone))
     reader = csv.reader(stream)
     if fmt_name == "native":
         return _each_row(reader, partial(_native_row, _native_header(reader), _time_reader(UTC)))
     if fmt_name == "asterisk":
-        return _each_row(reader, partial(_asterisk_row, read))
+        return _each_row(reader, partial(_asterisk_row, read, columns))
     return _each_row(reader, partial(_freeswitch_row, read))
+
+
+def asterisk_columns(spec: str) -> tuple[str, ...]:
+    """The layout named by `uniqueid`, `userfield` or `uniqueid,userfield` (an API or CLI option),
+    for the operator who knows what their cdr_csv logs and wants no guessing."""
+    layout = tuple(name.strip().lower() for name in spec.split(",")) if isinstance(spec, str) else ()
+    if layout not in ASTERISK_LAYOUTS:
+        raise ParserError(f"columns: the Asterisk columns after amaflags, one of {_layout_names()}; got {spec!r}")
+    return layout
+
+
+def _layout_names() -> str:
+    return ", ".join(",".join(layout) for layout in ASTERISK_LAYOUTS)
 
 
 def _zone(name: str) -> tzinfo:
@@ -242,16 +272,16 @@ def _native_row(header: tuple[list[int | None], int], read: TimeReader, index: i
     return result if type(result) is RawCdr else Rejected(index, result)
 
 
-def _asterisk_row(read: TimeReader, index: int, row: list[str]) -> RawCdr | Rejected:
+def _asterisk_row(read: TimeReader, layout: tuple[str, ...] | None, index: int,
+                  row: list[str]) -> RawCdr | Rejected:
     """Asterisk cdr_csv `Master.csv`: no header; uniqueid and userfield only when logged."""
-    width = len(row)
-    if width not in ASTERISK_COLUMN_COUNTS:
-        return Rejected(index, f"row: expected 16, 17 or 18 columns (Asterisk Master.csv), got {width}")
+    extras = _asterisk_extras(row, layout)
+    if type(extras) is str:
+        return Rejected(index, extras)
+    uniqueid, userfield = extras
     (accountcode, src, dst, _dcontext, _clid, _channel, _dstchannel, _lastapp, _lastdata,
      start, answer, end, duration, billsec, disposition, _amaflags) = row[:16]
-    uniqueid = row[16].strip() if width > 16 else ""
-    userfield = row[17] if width > 17 else ""
-    uuid = uniqueid or _row_uuid(row)
+    uuid = uniqueid.strip() or _row_uuid(row)
     status = disposition.strip().upper()
     cause = ASTERISK_DISPOSITIONS.get(status)
     if status != "ANSWERED":
@@ -269,9 +299,36 @@ def _asterisk_row(read: TimeReader, index: int, row: list[str]) -> RawCdr | Reje
     return result if type(result) is RawCdr else Rejected(index, result)
 
 
+def _asterisk_extras(row: list[str], layout: tuple[str, ...] | None) -> tuple[str, str] | str:
+    """(uniqueid, userfield) of a row, "" where not logged; or why the row's width does not fit."""
+    width = len(row)
+    if layout is None:
+        if width == 16:
+            layout = ()
+        elif width == 17:
+            layout = ("uniqueid",) if ASTERISK_UNIQUEID.fullmatch(row[16].strip()) else ("userfield",)
+        elif width == 18:
+            layout = ("uniqueid", "userfield")
+        else:
+            return f"row: expected 16, 17 or 18 columns (Asterisk Master.csv), got {width}"
+    elif width != 16 + len(layout):
+        return (f"row: expected {16 + len(layout)} columns (Asterisk Master.csv with {','.join(layout)}), "
+                f"got {width}")
+    extras = dict(zip(layout, row[16:], strict=True))
+    return extras.get("uniqueid", ""), extras.get("userfield", "")
+
+
 def _row_uuid(row: list[str]) -> str:
-    """The same row always gets the same uuid, so a file imported twice is seen as duplicates."""
-    content = "\x1f".join(row).encode("utf-8", "surrogatepass")
+    """The same row always gets the same uuid, so a file imported twice is seen as duplicates.
+
+    Cells are joined with the unit separator; the rare row holding that character itself is hashed
+    as JSON instead (which escapes it, so the two encodings never meet), or two rows differing only
+    in where it sits would share a uuid.
+    """
+    if any("\x1f" in cell for cell in row):
+        content = json.dumps(row).encode("ascii")
+    else:
+        content = "\x1f".join(row).encode("utf-8", "surrogatepass")
     return "ast-" + hashlib.sha256(content).hexdigest()[:32]
 
 
@@ -306,7 +363,8 @@ def _quick(read: TimeReader, uuid: str, account: str, caller: str, callee: str, 
     """
     uuid, account, caller, callee = uuid.strip(), account.strip(), caller.strip(), callee.strip()
     provider, switch, billsec, duration = provider.strip(), switch.strip(), billsec.strip(), duration.strip()
-    if not (0 < len(uuid) <= MAX_ID_CHARS and 0 < len(account) <= MAX_ID_CHARS and len(caller) <= MAX_ID_CHARS
+    if not (0 < len(uuid) <= MAX_ID_CHARS and "/" not in uuid and 0 < len(account) <= MAX_ID_CHARS
+            and len(caller) <= MAX_ID_CHARS
             and 0 < len(callee) <= MAX_ID_CHARS and len(provider) <= MAX_NAME_CHARS
             and len(switch) <= MAX_NAME_CHARS and (uuid + account + caller + callee + provider + switch).isprintable()
             and 0 < len(billsec) < 10 and billsec.isdigit() and billsec.isascii()
@@ -340,6 +398,8 @@ def _validate(errors: list[str], uuid, account, caller, callee, start, answer, e
     absent); `errors` may already hold reasons found by the format. `read` turns times into UTC.
     """
     uuid = _text(errors, "uuid", uuid, MAX_ID_CHARS, required=True)
+    if "/" in uuid:
+        errors.append(f"uuid: must not contain '/' (GET /cdrs/{{uuid}} could not name it), got {_show(uuid)}")
     account = _text(errors, "account", account, MAX_ID_CHARS, required=True)
     caller = _text(errors, "caller", caller, MAX_ID_CHARS, required=False)
     callee = _text(errors, "callee", callee, MAX_ID_CHARS, required=True)

@@ -1,12 +1,25 @@
 """POST /cdrs in JSON and the three CSV formats, reading CDRs back, and re-rating."""
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.ledger.verify import verify
-from portal.models import Account, Cdr, Hold, Invoice, LedgerTransaction, RetailPlan, RetailRate
+from portal.models import (
+    Account,
+    Cdr,
+    Hold,
+    Invoice,
+    LedgerAccount,
+    LedgerTransaction,
+    Posting,
+    Provider,
+    RetailPlan,
+    RetailRate,
+)
 
 NIGHT = "2026-10-06T22:00:00Z"
 
@@ -93,16 +106,55 @@ def test_a_cdr_explains_its_price(switch_api, demo):
     assert trace["cost"]["chosen_by"] == "carrying provider"
 
 
-def test_cost_without_a_named_provider_goes_to_the_first_routes_carrier(app, switch_api, demo):
-    from portal.models import LedgerAccount, Posting, Provider
+def payables(app):
+    """What the ledger says we owe each provider."""
+    with app.app_context():
+        return dict(db.session.execute(select(Provider.name, func.sum(Posting.amount)).join(
+            LedgerAccount, Provider.id == LedgerAccount.provider_id).join(Posting).group_by(Provider.name)).all())
 
+
+def test_cost_without_a_named_provider_goes_to_the_first_routes_carrier(app, switch_api, demo):
     switch_api.post("/cdrs", json={"cdrs": [cdr("unnamed")]})
     body = switch_api.get("/cdrs/unnamed").get_json()
     assert (body["provider"], body["cost"]) == ("Borealis Telecom", "0.028000")
-    with app.app_context():
-        payable = db.session.scalar(select(func.sum(Posting.amount)).join(LedgerAccount).join(
-            Provider, Provider.id == LedgerAccount.provider_id).where(Provider.name == "Borealis Telecom"))
-        assert payable == Decimal("0.028")
+    assert payables(app) == {"Borealis Telecom": Decimal("0.028")}
+
+
+def test_cost_of_a_call_by_an_unknown_provider_is_estimated_and_says_so(app, switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr("stranger", provider="Nobody Telecom")]})
+    body = switch_api.get("/cdrs/stranger").get_json()
+    assert (body["status"], body["provider"], body["cost"], body["cost_currency"]) == (
+        "rated", "Nobody Telecom", "0.028000", "EUR")
+    assert body["trace"]["cost"]["chosen_by"] == "first LCR route"
+    assert body["trace"]["cost_note"] == ("provider 'Nobody Telecom' is not known: cost estimated from the first "
+                                          "LCR route (Borealis Telecom), not booked to any provider's payable")
+    assert payables(app) == {}  # we owe Borealis nothing for a call it did not carry
+    assert balance(app) == Decimal(1000) - Decimal("0.07")
+
+
+def test_naive_times_in_a_json_batch_are_utc(switch_api, demo):
+    # 07:30 UTC is 08:30 in London, inside the peak hours (08:00-19:00): read as London time it
+    # would be off-peak.
+    switch_api.post("/cdrs", json={"cdrs": [cdr("naive", start="2026-10-06T07:30:00", answer="2026-10-06 07:30:00",
+                                                end="2026-10-06T07:31:00")]})
+    body = switch_api.get("/cdrs/naive").get_json()
+    assert (body["start"], body["answer"]) == ("2026-10-06T07:30:00+00:00", "2026-10-06T07:30:00+00:00")
+    assert (body["trace"]["band"], body["price"]) == ("peak", "0.090000")
+
+
+@pytest.mark.parametrize("fmt", ["json", "native"])
+def test_a_uuid_with_a_slash_is_rejected_by_index_and_the_rest_kept(switch_api, demo, fmt):
+    uuids = ["ok-a", "a/b", "ok-b"]
+    if fmt == "json":
+        response = switch_api.post("/cdrs", json={"cdrs": [cdr(uuid) for uuid in uuids]})
+    else:
+        text = "uuid,account,callee,start,billsec\n" + "".join(f"{uuid},1001,4915112345678,{NIGHT},0\n"
+                                                                for uuid in uuids)
+        response = switch_api.post("/cdrs?format=native", data=text, headers={"Content-Type": "text/csv"})
+    answer = response.get_json()
+    assert answer["accepted"] == 2 and [r["index"] for r in answer["rejected"]] == [1]
+    assert answer["rejected"][0]["error"].startswith("uuid: must not contain '/'")
+    assert switch_api.get("/cdrs/ok-b").status_code == 200
 
 
 def test_unknown_cdr_is_404(switch_api, demo):
@@ -138,6 +190,102 @@ def test_csv_formats(app, switch_api, demo, fmt, text, accepted, charged):
     assert balance(app) == Decimal(1000) - charged
     again = switch_api.post(f"/cdrs?format={fmt}", data=text, headers={"Content-Type": "text/csv"}).get_json()
     assert again["duplicates"] == accepted  # a re-sent file is recognised
+
+
+def asterisk(*extra, minute=0, disposition="ANSWERED", billsec="60", answer=True):
+    """One Master.csv row of a call to Germany Mobile at 23:mm Berlin time, with `extra` after amaflags."""
+    start = f"2026-10-06 23:{minute:02}:00"
+    cells = ["1001", "4930123456", "4915112345678", "from-internal", '"Alice" <4930123456>',
+             f"SIP/alice-{minute:08}", f"SIP/trunk-{minute:08}", "Dial", "SIP/trunk/4915112345678", start,
+             f"2026-10-06 23:{minute:02}:05" if answer else "", f"2026-10-06 23:{minute + 1:02}:05", "65", billsec,
+             disposition, "DOCUMENTATION", *extra]
+    return ",".join('"' + cell.replace('"', '""') + '"' for cell in cells) + "\n"
+
+
+def post_asterisk(switch_api, text, query=""):
+    response = switch_api.post(f"/cdrs?format=asterisk&timezone=Europe/Berlin{query}", data=text,
+                               headers={"Content-Type": "text/csv"})
+    return response.status_code, response.get_json()
+
+
+def stored(app):
+    with app.app_context():
+        return [row._asdict() for row in db.session.execute(
+            select(Cdr.uuid, Cdr.provider_name, Cdr.billsec, Cdr.answer, Cdr.price, Cdr.hangup_cause)
+            .order_by(Cdr.start))]
+
+
+def test_asterisk_17_columns_ending_in_a_userfield_keep_every_call(app, switch_api, demo):
+    text = "".join(asterisk("Atlas Voice", minute=minute) for minute in (0, 10, 20))
+    assert post_asterisk(switch_api, text) == (200, {"accepted": 3, "duplicates": 0, "rejected": []})
+    calls = stored(app)
+    assert [call["provider_name"] for call in calls] == ["Atlas Voice"] * 3
+    assert len({call["uuid"] for call in calls}) == 3 and all(re.fullmatch(r"ast-[0-9a-f]{32}", call["uuid"])
+                                                               for call in calls)
+    assert switch_api.get(f"/cdrs/{calls[0]['uuid']}").get_json()["cost"] == "0.030000"  # Atlas's rate
+    assert post_asterisk(switch_api, text)[1] == {"accepted": 0, "duplicates": 3, "rejected": []}
+
+
+@pytest.mark.parametrize("extra, query, uuid, provider", [
+    ((), "", None, ""),
+    (("1728255600.1",), "", "1728255600.1", ""),
+    (("pbx-eu-1-1728255600.17",), "", "pbx-eu-1-1728255600.17", ""),
+    (("Atlas Voice",), "", None, "Atlas Voice"),
+    (("",), "", None, ""),
+    (("1728255600.1", "Atlas Voice"), "", "1728255600.1", "Atlas Voice"),
+    (("1728255600.1",), "&columns=userfield", None, "1728255600.1"),
+    (("Atlas Voice",), "&columns=uniqueid", "Atlas Voice", ""),
+    (("1728255600.1", "Atlas Voice"), "&columns=uniqueid,userfield", "1728255600.1", "Atlas Voice"),
+])
+def test_asterisk_files_of_16_17_and_18_columns(app, switch_api, demo, extra, query, uuid, provider):
+    assert post_asterisk(switch_api, asterisk(*extra), query)[1]["accepted"] == 1
+    [call] = stored(app)
+    if uuid is None:  # no uniqueid logged: one derived from the row
+        assert re.fullmatch(r"ast-[0-9a-f]{32}", call["uuid"])
+    else:
+        assert call["uuid"] == uuid
+    assert (call["provider_name"], call["billsec"], call["price"]) == (provider, 60, Decimal("0.07"))
+
+
+def test_asterisk_columns_option_rejects_rows_of_another_width(switch_api, demo):
+    text = asterisk("1728255600.1") + asterisk("1728255600.2", "Atlas Voice", minute=10)
+    status, body = post_asterisk(switch_api, text, "&columns=uniqueid")
+    assert status == 200 and body["accepted"] == 1
+    assert body["rejected"] == [{"index": 1, "error": "row: expected 17 columns (Asterisk Master.csv with uniqueid), "
+                                                      "got 18"}]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("&columns=uniqueid,linkedid", ("columns: the Asterisk columns after amaflags, one of uniqueid, userfield, "
+                                    "uniqueid,userfield; got 'uniqueid,linkedid'")),
+    ("&columns=userfield,uniqueid", "columns: the Asterisk columns after amaflags"),
+])
+def test_asterisk_columns_option_must_name_a_layout_cdr_csv_writes(switch_api, demo, query, message):
+    status, body = post_asterisk(switch_api, asterisk("Atlas Voice"), query)
+    assert (status, body["error"]["code"]) == (400, "invalid_csv") and body["error"]["message"].startswith(message)
+
+
+def test_columns_option_is_only_for_asterisk(switch_api, demo):
+    response = switch_api.post("/cdrs?format=freeswitch&columns=uniqueid", data=FREESWITCH,
+                               headers={"Content-Type": "text/csv"})
+    assert response.status_code == 400 and "only for format asterisk" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("disposition, cause", [("BUSY", 17), ("NO ANSWER", 19), ("FAILED", 41),
+                                                ("CONGESTION", 34)])
+def test_asterisk_disposition_of_an_unanswered_call_forces_billsec_0(app, switch_api, demo, disposition, cause):
+    # The row claims an answer and 60 billed seconds: the disposition says nobody answered.
+    assert post_asterisk(switch_api, asterisk(disposition=disposition))[1]["accepted"] == 1
+    [call] = stored(app)
+    assert (call["billsec"], call["answer"], call["price"], call["hangup_cause"]) == (0, None, Decimal(0), cause)
+    assert balance(app) == Decimal(1000)
+
+
+def test_the_sample_master_csv_goes_in_over_http(app, switch_api, demo):
+    text = (Path(__file__).parent.parent / "cdrs" / "samples" / "Master.csv").read_text()
+    status, body = post_asterisk(switch_api, text)
+    assert status == 200 and (body["accepted"], body["duplicates"]) == (9, 0)
+    assert body["rejected"] == [{"index": 7, "error": "account: required"}]
 
 
 def test_bad_csv_requests(switch_api, demo):

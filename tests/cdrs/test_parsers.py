@@ -20,6 +20,7 @@ from portal.cdrs.parsers import (
     _quick,
     _time_reader,
     _validate,
+    asterisk_columns,
     iter_csv,
     parse_json_records,
 )
@@ -119,6 +120,7 @@ def test_json_account_and_numbers_sent_as_json_numbers_become_text():
         ("uuid", "bad\x00uuid", "uuid: must not contain control characters"),
         ("uuid", 12.5, "uuid: must be text, got 12.5"),
         ("uuid", ["u1"], "uuid: must be text, got an array"),
+        ("uuid", "calls/1", "uuid: must not contain '/' (GET /cdrs/{uuid} could not name it), got 'calls/1'"),
         ("account", ..., "account: required"),
         ("account", "", "account: required"),
         ("account", "a" * 65, "account: must be at most 64 characters"),
@@ -406,6 +408,11 @@ def test_asterisk_unknown_disposition_is_rejected():
         (("1759669380.1", "carrier-a"), "1759669380.1", "carrier-a"),
         (("1759669380.1", ""), "1759669380.1", ""),
         (("", "carrier-a"), None, "carrier-a"),
+        (("carrier-a",), None, "carrier-a"),
+        (("",), None, ""),
+        (("pbx-eu.1-1759669380.17",), "pbx-eu.1-1759669380.17", ""),
+        (("1759669380",), None, "1759669380"),
+        (("12.5",), None, "12.5"),
     ],
 )
 def test_asterisk_rows_may_have_16_17_or_18_columns(extra, uuid, provider):
@@ -424,6 +431,59 @@ def test_asterisk_row_with_the_wrong_number_of_columns_is_rejected(columns):
     results = csv_rows(asterisk_row() + bad + asterisk_row(), "asterisk")
     assert isinstance(results[0], RawCdr) and isinstance(results[2], RawCdr)
     assert results[1] == Rejected(1, f"row: expected 16, 17 or 18 columns (Asterisk Master.csv), got {columns}")
+
+
+@pytest.mark.parametrize(
+    ("layout", "extra", "uuid", "provider"),
+    [
+        (("userfield",), ("1759669380.1",), None, "1759669380.1"),
+        (("uniqueid",), ("carrier-a",), "carrier-a", ""),
+        (("uniqueid", "userfield"), ("1759669380.1", "carrier-a"), "1759669380.1", "carrier-a"),
+    ],
+)
+def test_asterisk_columns_given_are_not_guessed(layout, extra, uuid, provider):
+    [result] = list(iter_csv(io.StringIO(asterisk_row(extra=extra)), "asterisk", columns=layout))
+    assert result.provider == provider
+    if uuid is None:
+        assert re.fullmatch(r"ast-[0-9a-f]{32}", result.uuid)
+    else:
+        assert result.uuid == uuid
+
+
+@pytest.mark.parametrize("extra", [(), ("1759669380.1", "carrier-a")])
+def test_asterisk_row_not_as_wide_as_the_columns_given_is_rejected(extra):
+    [result] = list(iter_csv(io.StringIO(asterisk_row(extra=extra)), "asterisk", columns=("userfield",)))
+    assert result == Rejected(0, f"row: expected 17 columns (Asterisk Master.csv with userfield), "
+                                 f"got {16 + len(extra)}")
+
+
+@pytest.mark.parametrize(
+    ("spec", "layout"),
+    [("uniqueid", ("uniqueid",)), (" UserField ", ("userfield",)), ("uniqueid, userfield", ("uniqueid", "userfield"))],
+)
+def test_asterisk_columns_are_named_as_cdr_csv_options(spec, layout):
+    assert asterisk_columns(spec) == layout
+
+
+@pytest.mark.parametrize("spec", ["", "userfield,uniqueid", "uniqueid,uniqueid", "linkedid", None])
+def test_asterisk_columns_cdr_csv_cannot_write_are_refused(spec):
+    with pytest.raises(ParserError, match="columns: the Asterisk columns after amaflags"):
+        asterisk_columns(spec)
+
+
+@pytest.mark.parametrize(("fmt", "columns"), [("native", ("uniqueid",)), ("freeswitch", ("userfield",)),
+                                               ("asterisk", ()), ("asterisk", ("linkedid",))])
+def test_iter_csv_takes_columns_only_for_asterisk_and_only_a_layout_it_writes(fmt, columns):
+    with pytest.raises(ParserError, match="columns: only for format asterisk"):
+        iter_csv(io.StringIO(""), fmt, columns=columns)
+
+
+def test_asterisk_rows_differing_only_in_where_a_separator_sits_get_different_uuids():
+    row = asterisk_row(extra=())  # dcontext then clid: "from-internal","""Smith, John"" <1001>"
+    first = row.replace('"from-internal","', '"from-internal\x1f","')
+    second = row.replace('"from-internal","', '"from-internal","\x1f')
+    [one], [other] = csv_rows(first, "asterisk"), csv_rows(second, "asterisk")
+    assert one.uuid != other.uuid and one.uuid.startswith("ast-") and other.uuid.startswith("ast-")
 
 
 def test_asterisk_same_file_imported_twice_gives_the_same_uuids():
@@ -555,6 +615,7 @@ def test_freeswitch_row_with_too_many_columns_is_rejected():
         ("asterisk", {"extra": ("u" * 65, "")}, "uuid: must be at most 64 characters"),
         ("asterisk", {"extra": ("1759669380.1", "p" * 121)}, "provider: must be at most 120 characters"),
         ("freeswitch", {"uuid": ""}, "uuid: required"),
+        ("freeswitch", {"uuid": "a5c9f6c0/e752"}, "uuid: must not contain '/'"),
         ("freeswitch", {"accountcode": ""}, "account: required"),
         ("freeswitch", {"destination": " "}, "callee: required"),
         ("freeswitch", {"number": "+44\x00"}, "caller: must not contain control characters"),
@@ -688,7 +749,7 @@ def valid_records(draw):
     duration = draw(st.one_of(st.none(), st.integers(0, 100_000)))
     cause, code = draw(cause_spellings)
     src_ip = draw(st.one_of(st.just(""), st.ip_addresses(v=4).map(str)))
-    values = {"uuid": draw(printable_text), "account": draw(printable_text), "caller": draw(optional_text),
+    values = {"uuid": draw(printable_text.filter(lambda text: "/" not in text)), "account": draw(printable_text), "caller": draw(optional_text),
               "callee": draw(printable_text), "provider": draw(optional_text), "switch": draw(optional_text)}
     record = {**values, "start": spelled(start, draw(offsets), draw(st.integers(0, 2))),
               "billsec": draw(st.sampled_from([billsec, str(billsec)])), "hangup_cause": cause, "src_ip": src_ip}
