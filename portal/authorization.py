@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.ledger.balance import available
-from portal.ledger.holds import place_hold
+from portal.ledger.holds import CallUuidConflict, call_hold, expire_holds, place_hold
 from portal.ledger.locks import lock_account
 from portal.models import Account
 from portal.models.types import utcnow
@@ -25,6 +25,7 @@ class Decision:
     rate: object = None
     max_duration: int = 0
     routes: tuple = ()
+    #: What is held for the call: None when no hold was placed (no uuid, or the call was refused).
     hold_amount: object = None
 
 
@@ -39,7 +40,8 @@ def _blocked(lists, account, number):
 
 def authorize(account_code, caller, callee, call_uuid=None, at=None):
     """Decide one call. With `call_uuid` the account is locked while its available money is read and
-    the hold placed, so concurrent authorizations are served one after another."""
+    the hold placed, so concurrent authorizations are served one after another; its lapsed holds
+    are closed on the way. Asking again for a call that has its hold answers as the first time."""
     account = db.session.scalar(select(Account).where(Account.code == account_code)
                                 .options(joinedload(Account.dial_rules)))
     if account is None:
@@ -49,19 +51,36 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     if account.voip_plan_id is None:
         return Decision(False, "no_rate")
     now = utcnow()
+    hold = None
     if call_uuid:
         account = lock_account(account.id)
+        expire_holds(now, account.id)
+        hold = _own_open_hold(account, call_uuid)
     engine, lists = engine_and_lists()
+    # A call that has its hold already is priced against that money alone: the hold is not
+    # counted against itself, and the answer is the one that placed it.
+    money = available(account, now) if hold is None else hold.amount
     try:
-        answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, available(account, now),
+        answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, money,
                                   account_dial_rules(account))
     except UnknownVoipPlan:
         return Decision(False, "no_rate")
     decision = Decision(answer.allowed, answer.reason, answer.number, answer.destination, answer.rate,
-                        answer.max_duration, answer.routes, answer.hold_amount)
+                        answer.max_duration, answer.routes)
     if decision.allowed and _blocked(lists, account, answer.number):
         decision.allowed, decision.reason, decision.max_duration = False, "blocked", 0
     if decision.allowed and call_uuid:
-        hold = place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now)
+        hold = hold or place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now)
+        decision.max_duration = min(decision.max_duration, hold.max_duration)
         decision.hold_amount = hold.amount
     return decision
+
+
+def _own_open_hold(account, call_uuid):
+    """This account's open hold for the call, or None when it has none yet. A uuid whose call is
+    over (settled by its CDR, or lapsed) cannot start a call again."""
+    hold = call_hold(account, call_uuid)
+    if hold is not None and hold.status != "open":
+        raise CallUuidConflict(f"Call {call_uuid} is over (its hold was {hold.status}); a new call needs a new uuid.",
+                               uuid=f"call already {hold.status}")
+    return hold

@@ -60,6 +60,8 @@ def authorize_endpoint():
     caller = fields.text("caller", default="", max_length=64)
     callee = fields.text("callee", required=True, max_length=64)
     call_uuid = fields.text("uuid", max_length=64)
+    if call_uuid and "/" in call_uuid:
+        fields.errors["uuid"] = "must not contain '/' (the call's CDR could not be read back at /cdrs/{uuid})"
     fields.text("src_ip", max_length=45)
     at = fields.text("at", max_length=40)
     fields.check()
@@ -68,8 +70,7 @@ def authorize_endpoint():
     return {"allowed": decision.allowed, "reason": decision.reason, "number": decision.number,
             "destination": destination_json(decision.destination), "rate": rate_json(decision.rate),
             "max_duration": decision.max_duration, "routes": routes_json(decision.routes),
-            "hold": None if decision.hold_amount is None or not call_uuid else
-            str(decision.hold_amount.quantize(MONEY_PLACES))}
+            "hold": None if decision.hold_amount is None else str(decision.hold_amount.quantize(MONEY_PLACES))}
 
 
 @bp.get("/rates/lookup")

@@ -1,29 +1,56 @@
 """Holds: money reserved for a call in progress so simultaneous calls cannot overspend.
 A hold is placed at authorization, settled by the call's CDR, or lapses after its expiry."""
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.ledger.balance import available
+from portal.ledger.errors import LedgerError
 from portal.models import Hold
 from portal.models.types import utcnow
 
 
+class CallUuidConflict(LedgerError):
+    """A call uuid names one call of one account: it cannot be authorized for another account, nor
+    again once its call is over."""
+
+    code = "call_uuid_conflict"
+    status = 409
+
+
+def call_hold(account, call_uuid):
+    """The hold already placed for `call_uuid` (open, settled or expired), or None. A uuid that
+    another account holds is refused rather than shown to this one."""
+    hold = db.session.scalar(select(Hold).where(Hold.call_uuid == call_uuid))
+    if hold is not None and hold.account_id != account.id:
+        raise CallUuidConflict(f"Call {call_uuid} was authorized for another account; every call needs its "
+                               "own uuid.", uuid="already used by another account")
+    return hold
+
+
 def place_hold(locked_account, call_uuid, amount, max_duration, now=None):
     """Reserve `amount` (capped by what is available) for `call_uuid`. The caller holds the account
-    lock. Asking again for the same call returns the hold it already has."""
-    existing = db.session.scalar(select(Hold).where(Hold.call_uuid == call_uuid))
+    lock. Asking again for the same call returns the hold it already has. Should another account
+    place the same uuid at the same moment, the unique uuid refuses the second one, whose
+    transaction the caller then rolls back."""
+    existing = call_hold(locked_account, call_uuid)
     if existing is not None:
         return existing
     now = now or utcnow()
     grace = current_app.config["HOLD_GRACE_SECONDS"]
     hold = Hold(account_id=locked_account.id, call_uuid=call_uuid, currency=locked_account.currency,
-                amount=max(min(amount, available(locked_account, now)), 0), max_duration=max_duration,
+                amount=max(min(amount, available(locked_account, now)), Decimal(0)), max_duration=max_duration,
                 created_at=now, expires_at=now + timedelta(seconds=max_duration + grace))
     db.session.add(hold)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise CallUuidConflict(f"Call {call_uuid} was just authorized for another account; every call needs "
+                               "its own uuid.", uuid="already used by another account") from None
     return hold
 
 
@@ -36,9 +63,11 @@ def settle_hold(call_uuid, now=None):
     return hold
 
 
-def expire_holds(now=None):
-    """Mark lapsed holds expired; returns how many. Lapsed holds already count for nothing."""
+def expire_holds(now=None, account_id=None):
+    """Mark lapsed holds expired (one account's, or everyone's); returns how many. Lapsed holds
+    already count for nothing in `available`: this makes their status say so."""
     now = now or utcnow()
-    result = db.session.execute(update(Hold).where(Hold.status == "open", Hold.expires_at <= now)
-                                .values(status="expired", closed_at=now))
-    return result.rowcount
+    query = update(Hold).where(Hold.status == "open", Hold.expires_at <= now)
+    if account_id is not None:
+        query = query.where(Hold.account_id == account_id)
+    return db.session.execute(query.values(status="expired", closed_at=now)).rowcount

@@ -1,4 +1,5 @@
 """POST /authorize and GET /rates/lookup against the demo operator, every reason code included."""
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.ledger import operations
 from portal.ledger.balance import available
-from portal.models import Account, Hold, NumberListEntry
+from portal.models import Account, Hold, NumberListEntry, RetailPlan
 from tests import factories
 from tests.ledger.conftest import ADMIN
 
@@ -95,6 +96,104 @@ def test_a_call_uuid_places_a_hold_once(switch_api, demo, app):
         account = db.session.scalar(select(Account).where(Account.code == "1001"))
         assert available(account) == Decimal(1000) - Decimal("12.6")
         assert db.session.scalar(select(func.count()).select_from(Hold)) == 1
+
+
+def prepaid(app, code, money):
+    """A prepaid account on the demo's EUR plan holding `money`."""
+    with app.app_context():
+        plan_id = db.session.scalar(select(Account.voip_plan_id).where(Account.code == "1001"))
+        account = factories.account(code=code, billing="prepaid", voip_plan_id=plan_id)
+        if money:
+            operations.payment(account, Decimal(money), ADMIN)
+        db.session.commit()
+
+
+def holds(app):
+    with app.app_context():
+        return {uuid: status for uuid, status in db.session.execute(select(Hold.call_uuid, Hold.status))}
+
+
+def test_asking_again_for_a_held_call_answers_as_the_first_time(app, switch_api, demo):
+    prepaid(app, "P3", "1.00")
+    first = ask(switch_api, account="P3", callee="4915112345678", uuid="conc-1")
+    again = ask(switch_api, account="P3", callee="4915112345678", uuid="conc-1")
+    assert first["allowed"] is True and first["max_duration"] == 857  # €1 at €0.07/min, per second
+    assert again == first
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.code == "P3"))
+        assert available(account) == Decimal("1.00") - Decimal(first["hold"])
+    assert holds(app) == {"conc-1": "open"}
+
+
+def test_a_call_uuid_held_by_another_account_is_a_conflict(app, switch_api, demo):
+    ask(switch_api, account="1001", callee="4915112345678", uuid="shared-1")
+    response = switch_api.post("/authorize", json={"account": "1002", "callee": "4915112345678", "uuid": "shared-1",
+                                                   "at": NIGHT})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "call_uuid_conflict" and "another account" in error["message"]
+    assert "hold" not in response.get_json()
+    with app.app_context():
+        assert db.session.scalar(select(Hold.account_id).where(Hold.call_uuid == "shared-1")) == db.session.scalar(
+            select(Account.id).where(Account.code == "1001"))
+
+
+def test_a_call_uuid_whose_call_is_over_cannot_be_authorized_again(app, switch_api, demo):
+    ask(switch_api, account="1001", callee="4915112345678", uuid="done-1")
+    switch_api.post("/cdrs", json={"cdrs": [{"uuid": "done-1", "account": "1001", "callee": "4915112345678",
+                                             "start": NIGHT, "billsec": 0}]})
+    response = switch_api.post("/authorize", json={"account": "1001", "callee": "4915112345678", "uuid": "done-1",
+                                                   "at": NIGHT})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "call_uuid_conflict")
+    assert "settled" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("body", [
+    {"account": "P0", "callee": "4915112345678", "uuid": "refused-1"},  # no money
+    {"account": "1001", "callee": "44909123456", "uuid": "refused-2"},  # banned
+    {"account": "1001", "callee": "4915112345678"},  # allowed, but no uuid: nothing held
+])
+def test_no_hold_placed_answers_hold_null(app, switch_api, demo, body):
+    prepaid(app, "P0", 0)
+    assert ask(switch_api, **body)["hold"] is None
+    assert holds(app) == {}
+
+
+def test_lapsed_holds_are_closed_and_count_for_nothing(app, runner, switch_api, api):
+    # Calls of at most 1 s with no grace: their holds lapse a second after they are placed.
+    app.config.update(MAX_CALL_SECONDS=1, HOLD_GRACE_SECONDS=0)
+    assert runner.invoke(args=["demo", "--calls", "0", "--no-invoices"]).exit_code == 0
+    prepaid(app, "P4", "1.00")
+    first = ask(switch_api, account="P4", callee="4915112345678", uuid="lapse-1")
+    ask(switch_api, account="1001", callee="4915112345678", uuid="lapse-2")
+    assert Decimal(api.get("/accounts/P4").get_json()["available"]) == Decimal(1) - Decimal(first["hold"])
+    time.sleep(1.1)
+    assert Decimal(api.get("/accounts/P4").get_json()["available"]) == Decimal(1)
+    second = ask(switch_api, account="P4", callee="4915112345678", uuid="lapse-3")
+    assert holds(app) == {"lapse-1": "expired", "lapse-2": "open", "lapse-3": "open"}  # P4's own, on the way
+    assert Decimal(api.get("/accounts/P4").get_json()["available"]) == Decimal(1) - Decimal(second["hold"])
+    time.sleep(1.1)
+    result = runner.invoke(args=["cdrs", "expire-holds"])
+    assert result.exit_code == 0 and "expired 2 lapsed hold(s)" in result.output
+    assert holds(app) == {"lapse-1": "expired", "lapse-2": "expired", "lapse-3": "expired"}
+
+
+def test_a_deck_import_is_used_by_the_very_next_authorization(app, api, switch_api, demo):
+    uk_mobile = {"account": "1001", "caller": "4930123456", "callee": "447700900123"}
+    assert ask(switch_api, **uk_mobile)["rate"] == {"per_minute": "0.060000", "connect_fee": "0.000000", "t1": 30,
+                                                    "t2": 6}
+    with app.app_context():
+        plan_id = db.session.scalar(select(RetailPlan.id).where(RetailPlan.name == "Standard EUR"))
+    imported = api.post(f"/retail-plans/{plan_id}/rates?mode=merge", data="prefix,rate\n447,0.05\n",
+                        headers={"Content-Type": "text/csv"})
+    assert imported.get_json() == {"created": 0, "updated": 1, "deleted": 0}
+    assert ask(switch_api, **uk_mobile)["rate"] == {"per_minute": "0.050000", "connect_fee": "0.000000", "t1": 30,
+                                                    "t2": 6}
+
+
+def test_authorize_refuses_a_uuid_that_cdrs_could_not_be_read_back_by(switch_api, demo):
+    response = switch_api.post("/authorize", json={"account": "1001", "callee": "4915112345678", "uuid": "a/b"})
+    assert response.status_code == 400 and "uuid" in response.get_json()["error"]["fields"]
 
 
 def test_ten_simultaneous_authorizations_never_promise_more_than_the_balance(switch_api, demo, app):
