@@ -6,6 +6,14 @@ MONEY_IN = {"oneOf": [MONEY, {"type": "number"}]}
 NULLABLE_MONEY = {"oneOf": [MONEY, {"type": "null"}]}
 TIME = {"type": "string", "examples": ["2026-10-05T14:03:00Z"]}
 PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-10"]}
+#: `GET /cdrs/{uuid}` must be able to name every call, so a uuid holds no `/`.
+CALL_UUID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}
+#: Requests a switch of the demo operator (`flask demo`) may send as they are.
+AUTHORIZE_EXAMPLE = {"account": "1001", "caller": "4930123456", "callee": "4915112345678",
+                     "uuid": "example-call-1"}
+CDRS_EXAMPLE = {"cdrs": [{"uuid": "example-call-1", "account": "1001", "caller": "4930123456",
+                          "callee": "4915112345678", "start": "2026-10-05T14:03:00Z", "answer": "2026-10-05T14:03:05Z",
+                          "end": "2026-10-05T14:05:05Z", "billsec": 120, "hangup_cause": 16}]}
 
 
 def ref(name):
@@ -96,7 +104,7 @@ SCHEMAS = {
                 ["id", "name", "currency"]),
     "RateIn": obj({"prefix": {"type": "string"}, "number": {"type": "string"}, "destination": {"type": "string"},
                    "rate": MONEY_IN, "rate_peak": MONEY_IN, "connect_fee": MONEY_IN, "t1": {"type": "integer"},
-                   "t2": {"type": "integer"}, "effective_from": TIME, "effective_to": TIME}, ["rate"]),
+                   "t2": {"type": "integer"}, "effective_from": TIME, "effective_to": TIME}, ["rate"], extra=False),
     "RateDeck": obj({"mode": {"enum": ["merge", "replace"]}, "rates": {"type": "array", "items": ref("RateIn")}},
                     ["rates"]),
     "RateDeckResult": obj({"created": {"type": "integer"}, "updated": {"type": "integer"},
@@ -119,7 +127,7 @@ SCHEMAS = {
     "AuthorizeRequest": obj({"account": {"type": "string", "minLength": 1, "maxLength": 64},
                              "caller": {"type": "string", "maxLength": 64},
                              "callee": {"type": "string", "minLength": 1, "maxLength": 64},
-                             "uuid": {"type": "string", "maxLength": 64}, "src_ip": {"type": "string"}, "at": TIME},
+                             "uuid": CALL_UUID, "src_ip": {"type": "string"}, "at": TIME},
                             ["account", "callee"]),
     "Authorization": obj({
         "allowed": {"type": "boolean"},
@@ -129,7 +137,7 @@ SCHEMAS = {
         "rate": nullable(ref("RateTerms")), "max_duration": {"type": "integer", "minimum": 0},
         "routes": {"type": "array", "items": ref("Route")}, "hold": NULLABLE_MONEY,
     }, ["allowed", "reason", "number", "destination", "rate", "max_duration", "routes"]),
-    "CdrIn": obj({"uuid": {"type": "string"}, "account": {"type": "string"}, "caller": {"type": "string"},
+    "CdrIn": obj({"uuid": CALL_UUID, "account": {"type": "string"}, "caller": {"type": "string"},
                   "callee": {"type": "string"}, "start": TIME, "answer": TIME, "end": TIME,
                   "billsec": {"type": "integer", "minimum": 0}, "duration": {"type": "integer"},
                   "hangup_cause": {"oneOf": [{"type": "integer"}, {"type": "string"}]}, "src_ip": {"type": "string"},
@@ -176,8 +184,11 @@ SCHEMAS = {
 }
 
 
-def _json(schema):
-    return {"application/json": {"schema": schema}}
+def _json(schema, example=None):
+    media = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"application/json": media}
 
 
 def _errors(*codes):
@@ -195,12 +206,19 @@ def op(summary, role, ok, ok_schema, body=None, params=(), errors=(400, 401, 403
     return operation
 
 
-def path_param(name, schema=None):
-    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
+def path_param(name, schema=None, example=None):
+    return _param({"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}, example)
 
 
-def query(name, schema=None, required=False):
-    return {"name": name, "in": "query", "required": required, "schema": schema or {"type": "string"}}
+def query(name, schema=None, required=False, example=None):
+    return _param({"name": name, "in": "query", "required": required, "schema": schema or {"type": "string"}},
+                  example)
+
+
+def _param(parameter, example):
+    if example is not None:
+        parameter["example"] = example
+    return parameter
 
 
 PAGE = [query("limit", {"type": "integer", "minimum": 1, "maximum": 500}), query("cursor")]
@@ -222,7 +240,7 @@ def _deck_paths(kind):
 
 
 def document():
-    code = path_param("code")
+    code = path_param("code", example="1001")
     paths = {
         "/accounts": {"post": op("Create an account", "admin", 201, ref("Account"), _json(ref("AccountCreate")),
                                  errors=(400, 401, 403, 409, 422))},
@@ -251,18 +269,24 @@ def document():
                                   errors=(400, 401, 403, 409))},
         "/voip-plans": {"post": op("Create a VoIP plan", "admin", 201, ref("Created"), _json(ref("VoipPlanCreate")),
                                    errors=(400, 401, 403, 409, 422))},
-        "/authorize": {"post": op("May this call start, for how long, over which routes", "switch", 200,
-                                  ref("Authorization"), _json(ref("AuthorizeRequest")))},
+        "/authorize": {"post": op("May this call start, for how long, over which routes (a uuid already "
+                                  "authorized for another account, or whose call is over: 409)", "switch", 200,
+                                  ref("Authorization"), _json(ref("AuthorizeRequest"), AUTHORIZE_EXAMPLE),
+                                  errors=(400, 401, 403, 409))},
         "/cdrs": {
-            "post": op("Send CDRs (JSON, or text/csv with ?format=native|asterisk|freeswitch)", "switch", 200,
-                       ref("IngestResult"), {**_json(ref("CdrBatch")), **CSV},
+            "post": op("Send CDRs (JSON, or text/csv with ?format=native|asterisk|freeswitch; ?columns= says "
+                       "which of uniqueid and userfield an Asterisk Master.csv logs, else each row's width and "
+                       "content tell)", "switch", 200, ref("IngestResult"), {**_json(ref("CdrBatch"), CDRS_EXAMPLE),
+                                                                            **CSV},
                        params=[query("format", {"enum": ["native", "asterisk", "freeswitch"]}),
-                               query("timezone")]),
+                               query("timezone"),
+                               query("columns", {"enum": ["uniqueid", "userfield", "uniqueid,userfield"]})]),
             "get": op("List CDRs", "switch", 200, listing(ref("Cdr")),
-                      params=[query("account"), query("from"), query("to"), query("status"), *PAGE]),
+                      params=[query("account", example="1001"), query("from"), query("to"), query("status"),
+                              *PAGE]),
         },
         "/cdrs/{uuid}": {"get": op("One CDR with its trace", "switch", 200, ref("Cdr"),
-                                   params=[path_param("uuid")], errors=(401, 403, 404))},
+                                   params=[path_param("uuid", example="example-call-1")], errors=(401, 403, 404))},
         "/cdrs/rerate": {"post": op("Re-rate a period's CDRs not yet invoiced", "admin", 200, ref("RerateResult"),
                                     _json(ref("RerateRequest")), errors=(400, 401, 403, 404))},
         "/invoices/run": {"post": op("Close a month: issue the invoices of a period (again: nothing new)", "admin",
@@ -277,8 +301,9 @@ def document():
                                              content={"application/pdf": {"schema": {"type": "string",
                                                                                      "format": "binary"}}})},
         "/rates/lookup": {"get": op("The price and routes of a number", "switch", 200, ref("Lookup"),
-                                    params=[query("account", required=True), query("number", required=True),
-                                            query("at")], errors=(400, 401, 403, 404, 422))},
+                                    params=[query("account", required=True, example="1001"),
+                                            query("number", required=True, example="4915112345678"), query("at")],
+                                    errors=(400, 401, 403, 404, 422))},
     }
     return {
         "openapi": "3.1.0",
