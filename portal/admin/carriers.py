@@ -1,9 +1,10 @@
 """Carriers, their gateways, and the switches that talk to us."""
 from portal.admin.security import SecureModelView
+from portal.admin.tariffs import RatingInputView
 from portal.models import Gateway
 
 
-class ProviderView(SecureModelView):
+class ProviderView(RatingInputView):
     column_list = ("name", "priority", "enabled", "description")
     column_searchable_list = ("name",)
     column_filters = ("enabled",)
@@ -13,7 +14,7 @@ class ProviderView(SecureModelView):
                                                  "username", "password", "enabled")}),)
 
 
-class GatewayView(SecureModelView):
+class GatewayView(RatingInputView):
     column_list = ("provider", "name", "host", "port", "prefix", "protocol", "enabled")
     column_searchable_list = ("name", "host")
     column_filters = ("provider.name", "enabled")

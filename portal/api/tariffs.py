@@ -1,10 +1,7 @@
 """Tariff endpoints: providers, retail and carrier plans, rate decks, ban plans, VoIP plans."""
-from datetime import date, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 from flask import Response, request
 
+from portal import rating
 from portal.api import bp
 from portal.api.auth import require_api
 from portal.api.errors import ApiError
@@ -69,40 +66,28 @@ def create_provider_endpoint():
     return provider_json(provider), 201
 
 
+#: API names of a peak schedule's values, by the engine's names for them.
+PEAK_FIELDS = {"timezone": "timezone", "weekdays": "weekdays", "start": "start", "end": "end",
+               "holiday_country": "holidays", "extra_holidays": "extra_holidays"}
+
+
 def _peak(fields):
+    """The engine's PeakSchedule for `peak`: what the API stores is what rating has accepted."""
     peak = fields.body.get("peak")
     if peak is None:
         return None
     if not isinstance(peak, dict):
         fields.errors["peak"] = "an object {timezone, weekdays, start, end, holidays?, extra_holidays?}"
         return None
-    problems = {}
     try:
-        ZoneInfo(str(peak.get("timezone")))
-    except (ZoneInfoNotFoundError, ValueError):
-        problems["timezone"] = "an IANA time zone such as Europe/London"
-    weekdays = peak.get("weekdays")
-    if not isinstance(weekdays, list) or not weekdays or not all(
-            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays):
-        problems["weekdays"] = "a non-empty list of 0 (Monday) to 6 (Sunday)"
-    for key in ("start", "end"):
-        try:
-            time.fromisoformat(str(peak.get(key)))
-        except ValueError:
-            problems[key] = "a time such as 08:00"
-    if not problems and time.fromisoformat(peak["start"]) >= time.fromisoformat(peak["end"]):
-        problems["end"] = "after start"
-    country = peak.get("holidays")
-    if country is not None and country not in holidays.list_supported_countries():
-        problems["holidays"] = "a country code the holidays library knows, such as GB"
-    extra = peak.get("extra_holidays") or []
-    try:
-        [date.fromisoformat(day) for day in extra]
-    except (TypeError, ValueError):
-        problems["extra_holidays"] = "a list of dates such as 2026-12-24"
-    for key, problem in problems.items():
-        fields.errors[f"peak.{key}"] = problem
-    return peak
+        return rating.PeakSchedule(timezone=peak.get("timezone"), weekdays=peak.get("weekdays"),
+                                   start=peak.get("start"), end=peak.get("end"),
+                                   holiday_country=peak.get("holidays"),
+                                   extra_holidays=peak.get("extra_holidays") or ())
+    except rating.TariffError as error:
+        for name, problem in error.fields.items():
+            fields.errors[f"peak.{PEAK_FIELDS[name]}"] = problem
+    return None
 
 
 def plan_json(plan):
@@ -197,19 +182,50 @@ def export_rates_endpoint(kind, plan_id):
                        for k, v in row.items()} for row in rows]}
 
 
+def _ban_prefixes(fields):
+    """The prefixes as the engine takes them, each bad one named by its index."""
+    prefixes = fields.body.get("prefixes")
+    if not isinstance(prefixes, list):
+        fields.errors["prefixes"] = "a list of digit strings (1 to 15 digits)"
+        return []
+    for n, prefix in enumerate(prefixes):
+        try:
+            rating.check_ban_prefix(prefix)
+        except rating.TariffError as error:
+            fields.errors[f"prefixes[{n}]"] = str(error)
+    return prefixes
+
+
 @bp.post("/ban-plans")
 @require_api("admin")
 def create_ban_plan_endpoint():
     fields = Fields(json_body())
     name = fields.text("name", required=True, max_length=120)
-    prefixes = fields.body.get("prefixes")
-    if not isinstance(prefixes, list) or not all(
-            isinstance(p, str) and p.isascii() and p.isdigit() and 1 <= len(p) <= 15 for p in prefixes):
-        fields.errors["prefixes"] = "a list of digit strings (1 to 15 digits)"
+    prefixes = _ban_prefixes(fields)
     fields.check()
     plan = plans.create_ban_plan(name, prefixes)
     db.session.commit()
     return {"id": plan.id, "name": plan.name, "prefixes": [p.prefix for p in plan.prefixes]}, 201
+
+
+def _retail_links(fields):
+    """The engine's RetailLinks for `retail_plans`, each bad value named by its link's index."""
+    given, links = _objects(fields, "retail_plans", required=True), []
+    for n, link in enumerate(given):
+        sub = Fields(link)
+        plan_id = sub.integer("id", required=True, minimum=1)
+        prefix = sub.text("caller_prefix", max_length=15)
+        priority = sub.integer("priority", default=0, minimum=-1000, maximum=1000)
+        if not sub.errors:
+            try:
+                links.append(rating.RetailLink(plan_id, prefix, priority))
+            except rating.TariffError as error:
+                sub.errors.update(error.fields)
+        for key, problem in sub.errors.items():
+            fields.errors[f"retail_plans[{n}].{key}"] = problem
+    if not given and "retail_plans" not in fields.errors:
+        fields.errors["retail_plans"] = "at least one retail plan"
+    return links
 
 
 @bp.post("/voip-plans")
@@ -217,18 +233,7 @@ def create_ban_plan_endpoint():
 def create_voip_plan_endpoint():
     fields = Fields(json_body())
     name = fields.text("name", required=True, max_length=120)
-    links = _objects(fields, "retail_plans", required=True)
-    for n, link in enumerate(links):
-        sub = Fields(link)
-        sub.integer("id", required=True, minimum=1)
-        prefix = sub.text("caller_prefix", max_length=15)
-        if prefix and not prefix.isdigit():
-            sub.errors["caller_prefix"] = "digits"
-        sub.integer("priority", minimum=-1000, maximum=1000)
-        for key, problem in sub.errors.items():
-            fields.errors[f"retail_plans[{n}].{key}"] = problem
-    if not links and "retail_plans" not in fields.errors:
-        fields.errors["retail_plans"] = "at least one retail plan"
+    links = _retail_links(fields)
     carrier_ids, ban_ids = _ids(fields, "carrier_plans"), _ids(fields, "ban_plans")
     no_loss = fields.body.get("no_loss", False)
     if not isinstance(no_loss, bool):

@@ -17,18 +17,39 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     event,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models.carriers import Gateway, Provider
 from portal.models.types import Money, UTCDateTime, utcnow
+from portal.models.watchdog import NumberListEntry
+
+
+def _digits_check(column, shortest):
+    """A CHECK that `column` is `shortest` to 15 ASCII digits, as the rating engine takes them.
+
+    `trim(value, '0123456789') = ''` (nothing left once the digits are trimmed from both ends)
+    reads and answers the same on SQLite and PostgreSQL, where neither GLOB nor `~` would work on
+    both; `length()` counts characters on both.
+    """
+    return f"length({column}) BETWEEN {shortest} AND 15 AND trim({column}, '0123456789') = ''"
 
 
 class PeakSchedule(db.Model):
-    """When peak prices apply: weekdays and hours in a time zone, minus a country's holidays."""
+    """When peak prices apply: weekdays and hours in a time zone, minus a country's holidays.
+
+    An end time before the start runs past midnight (off-peak nights 20:00–08:00), one equal to it
+    makes 24 hours; such a window counts as the day it opened (see `portal.rating.PeakSchedule`).
+    """
 
     __tablename__ = "peak_schedules"
-    __table_args__ = (CheckConstraint("start_time < end_time", name="start_before_end"),)
+    __table_args__ = (
+        CheckConstraint("weekdays <> '' AND trim(weekdays, '0123456,') = ''", name="weekdays_shape"),
+        CheckConstraint("holiday_country = '' OR length(holiday_country) = 2 OR substr(holiday_country, 3, 1) = '-'",
+                        name="holiday_country_shape"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -36,9 +57,10 @@ class PeakSchedule(db.Model):
     #: Comma-separated weekday numbers, Monday 0 … Sunday 6.
     weekdays: Mapped[str] = mapped_column(String(20), default="0,1,2,3,4")
     start_time: Mapped[time] = mapped_column(Time)
+    #: Before `start_time`: the window runs past midnight; equal to it: 24 hours.
     end_time: Mapped[time] = mapped_column(Time)
-    #: Country code for the `holidays` library; empty means no public holidays.
-    holiday_country: Mapped[str] = mapped_column(String(2), default="")
+    #: A `holidays` country code (GB), optionally with a subdivision (GB-ENG); empty: no public holidays.
+    holiday_country: Mapped[str] = mapped_column(String(40), default="")
 
     extra_holidays = relationship("PeakHoliday", back_populates="schedule", cascade="all, delete-orphan",
                                   order_by="PeakHoliday.day")
@@ -105,6 +127,8 @@ class _RateColumns:
     def rate_checks(table):
         return (
             CheckConstraint("(prefix IS NULL) <> (number IS NULL)", name="prefix_or_number"),
+            CheckConstraint(f"prefix IS NULL OR ({_digits_check('prefix', 1)})", name="prefix_digits"),
+            CheckConstraint(f"number IS NULL OR ({_digits_check('number', 3)})", name="number_digits"),
             CheckConstraint("rate >= 0", name="rate_not_negative"),
             CheckConstraint("rate_peak IS NULL OR rate_peak >= 0", name="rate_peak_not_negative"),
             CheckConstraint("connect_fee >= 0", name="connect_fee_not_negative"),
@@ -180,7 +204,10 @@ class BanPlan(db.Model):
 
 class BanPrefix(db.Model):
     __tablename__ = "ban_prefixes"
-    __table_args__ = (UniqueConstraint("ban_plan_id", "prefix", name="uq_ban_prefixes_plan_prefix"),)
+    __table_args__ = (
+        UniqueConstraint("ban_plan_id", "prefix", name="uq_ban_prefixes_plan_prefix"),
+        CheckConstraint(_digits_check("prefix", 1), name="prefix_digits"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ban_plan_id: Mapped[int] = mapped_column(ForeignKey("ban_plans.id", ondelete="CASCADE"))
@@ -220,11 +247,12 @@ class VoipPlan(db.Model):
     no_loss: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(Text, default="")
 
-    retail_links = relationship("VoipPlanRetailPlan", back_populates="voip_plan",
-                                cascade="all, delete-orphan", order_by="VoipPlanRetailPlan.priority")
+    #: In the order rating breaks its last tie by (see `portal.tariffs.loader`).
+    retail_links = relationship("VoipPlanRetailPlan", back_populates="voip_plan", cascade="all, delete-orphan",
+                                order_by="(VoipPlanRetailPlan.priority, VoipPlanRetailPlan.id)")
     carrier_plans = relationship("CarrierPlan", secondary=voip_plan_carrier_plans)
     ban_plans = relationship("BanPlan", secondary=voip_plan_ban_plans)
-    dial_rules = relationship("DialRule", back_populates="voip_plan", order_by="DialRule.position")
+    dial_rules = relationship("DialRule", back_populates="voip_plan", order_by="(DialRule.position, DialRule.id)")
 
     def __str__(self):
         return f"{self.name} ({self.currency})"
@@ -238,6 +266,7 @@ class VoipPlanRetailPlan(db.Model):
     __table_args__ = (
         UniqueConstraint("voip_plan_id", "retail_plan_id", "caller_prefix",
                          name="uq_voip_plan_retail_plans_link"),
+        CheckConstraint(f"caller_prefix = '' OR ({_digits_check('caller_prefix', 1)})", name="caller_prefix_digits"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -285,15 +314,16 @@ class TariffVersion(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-#: Whatever rating is built from: a change to any of these makes every engine stale.
-RATING_INPUTS = (PeakSchedule, PeakHoliday, RetailPlan, RetailRate, CarrierPlan, CarrierRate, BanPlan,
-                 BanPrefix, VoipPlan, VoipPlanRetailPlan, DialRule)
+#: Every model whose table the cached engine and black/white lists are loaded from: a change to
+#: any makes every engine stale. The loader's link tables change only through `VoipPlan`'s
+#: collections; a `BanPlan` row itself is never read (its prefixes and its links are), and
+#: deleting one deletes its prefixes. tests/tariffs holds this list to what the loader reads.
+RATING_INPUTS = (PeakSchedule, PeakHoliday, RetailPlan, RetailRate, CarrierPlan, CarrierRate, BanPrefix,
+                 VoipPlan, VoipPlanRetailPlan, DialRule, Provider, Gateway, NumberListEntry)
 
 
 def bump_tariff_version(session):
     """Move the version on; bulk statements that bypass the ORM call this themselves."""
-    from sqlalchemy import update
-
     updated = session.execute(update(TariffVersion).where(TariffVersion.id == 1)
                               .values(version=TariffVersion.version + 1)).rowcount
     if not updated:
@@ -302,10 +332,6 @@ def bump_tariff_version(session):
 
 @event.listens_for(Session, "before_flush")
 def _bump_on_tariff_change(session, flush_context, instances):
-    from portal.models.carriers import Gateway, Provider
-    from portal.models.watchdog import NumberListEntry
-
-    watched = (*RATING_INPUTS, Provider, Gateway, NumberListEntry)
     changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, watched) for obj in changed):
+    if any(isinstance(obj, RATING_INPUTS) for obj in changed):
         bump_tariff_version(session)

@@ -2,8 +2,17 @@
 
 Every change to what rating is built from bumps `TariffVersion` in the same transaction, so the
 next request in every process sees a new number and rebuilds; the hot path costs one tiny query.
+
+Each version is loaded once, whatever comes of it. When some of its rows are refused (see
+`portal.tariffs.loader`), a process that has a complete engine keeps rating with it, so every
+customer keeps the prices they had rather than some of them losing theirs; one that has none yet
+rates with what could be loaded. Either way the refused rows are logged once and shown on the
+admin's tariff pages (`failure`) until a later version loads whole. The black/white lists are
+always the newest: a number blocked for fraud must not wait for a tariff fix.
 """
+import logging
 import threading
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,23 +21,49 @@ from portal.extensions import db
 from portal.models import TariffVersion
 from portal.tariffs.loader import load_engine, load_number_lists
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A tariff version that did not load whole, and the version whose engine is rating instead."""
+
+    version: int
+    rating_with: int
+    problems: tuple[str, ...]
+
 
 class EngineCache:
-    """The engine and the black/white lists, built together for one tariff version."""
+    """The engine and the black/white lists for the newest tariff version this process has loaded."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._version = None
+        self._loaded = None  # the version last loaded, whole or not
+        self._rating_with = None  # the version the engine being served was built from
+        self._complete = False
         self._built = None
+        self.failure = None
 
     def get(self):
         version = db.session.scalar(select(TariffVersion.version).where(TariffVersion.id == 1)) or 0
-        if version != self._version or self._built is None:
+        if version != self._loaded:
             with self._lock:
-                if version != self._version or self._built is None:
-                    self._built = (load_engine(), load_number_lists())
-                    self._version = version
+                if version != self._loaded:
+                    self._load(version)
         return self._built
+
+    def _load(self, version):
+        loaded, lists = load_engine(), load_number_lists()
+        if not loaded.problems or not self._complete:
+            engine, self._rating_with, self._complete = loaded.engine, version, not loaded.problems
+        else:
+            engine = self._built[0]
+        self._built = (engine, lists)
+        self.failure = Failure(version, self._rating_with, loaded.problems) if loaded.problems else None
+        if loaded.problems:
+            log.error("tariff version %s did not load whole; rating with version %s. Refused:\n  %s",
+                      version, self._rating_with, "\n  ".join(loaded.problems))
+        self._loaded = version
 
 
 def _cache():
@@ -41,5 +76,10 @@ def rating_engine():
 
 
 def engine_and_lists():
-    """The engine and the black/white lists [(kind, prefix, account id or None)], one version of both."""
+    """The engine and the black/white lists [(kind, prefix, account id or None)], read together."""
     return _cache().get()
+
+
+def load_failure():
+    """What this process could not load of the newest tariffs it saw, or None; loads nothing itself."""
+    return _cache().failure

@@ -1,6 +1,4 @@
 """Creating providers, plans, ban plans and VoIP plans from plain data (the API's bodies)."""
-from datetime import date, time
-
 from sqlalchemy import select
 
 from portal.errors import RuleError
@@ -43,6 +41,7 @@ def create_provider(name, priority, gateways):
 
 
 def create_retail_plan(name, currency, decimals, peak):
+    """`peak` is the rating engine's PeakSchedule, or None."""
     _unique(RetailPlan, name)
     _currency(currency)
     plan = RetailPlan(name=name, currency=currency, decimals=decimals,
@@ -53,13 +52,10 @@ def create_retail_plan(name, currency, decimals, peak):
 
 
 def _peak_schedule(name, peak):
-    """`peak` is already checked: timezone, weekdays, start and end times, holiday country, days."""
-    return PeakSchedule(name=f"{name} peak", timezone=peak["timezone"],
-                        weekdays=",".join(str(d) for d in sorted(set(peak["weekdays"]))),
-                        start_time=time.fromisoformat(peak["start"]), end_time=time.fromisoformat(peak["end"]),
-                        holiday_country=peak.get("holidays") or "",
-                        extra_holidays=[PeakHoliday(day=date.fromisoformat(d)) for d in
-                                        sorted(set(peak.get("extra_holidays") or []))])
+    """The row for `peak`, the rating engine's PeakSchedule: stored as the engine accepted it."""
+    return PeakSchedule(name=f"{name} peak", timezone=peak.timezone, weekdays=",".join(map(str, sorted(peak.weekdays))),
+                        start_time=peak.start, end_time=peak.end, holiday_country=peak.holiday_country or "",
+                        extra_holidays=[PeakHoliday(day=day) for day in sorted(peak.extra_holidays)])
 
 
 def create_carrier_plan(name, currency, provider_id):
@@ -91,9 +87,10 @@ def _all_exist(model, ids, field):
 
 
 def create_voip_plan(name, retail_links, carrier_plan_ids, ban_plan_ids, no_loss):
-    """All retail plans of a VoIP plan share one currency: the plan's, and its customers'."""
+    """`retail_links` are the rating engine's RetailLinks. All retail plans of a VoIP plan share
+    one currency: the plan's, and its customers'."""
     _unique(VoipPlan, name)
-    retail = _all_exist(RetailPlan, [link["id"] for link in retail_links], "retail_plans")
+    retail = _all_exist(RetailPlan, [link.retail_plan_id for link in retail_links], "retail_plans")
     currencies = {plan.currency for plan in retail}
     if len(currencies) != 1:
         raise CurrencyMismatch(f"The retail plans are in several currencies: {sorted(currencies)}.",
@@ -101,9 +98,9 @@ def create_voip_plan(name, retail_links, carrier_plan_ids, ban_plan_ids, no_loss
     plan = VoipPlan(name=name, currency=currencies.pop(), no_loss=no_loss,
                     carrier_plans=_all_exist(CarrierPlan, list(dict.fromkeys(carrier_plan_ids)), "carrier_plans"),
                     ban_plans=_all_exist(BanPlan, list(dict.fromkeys(ban_plan_ids)), "ban_plans"),
-                    retail_links=[VoipPlanRetailPlan(retail_plan=r, caller_prefix=link.get("caller_prefix") or "",
-                                                     priority=link.get("priority") or 0)
-                                  for r, link in zip(retail, retail_links)])
+                    retail_links=[VoipPlanRetailPlan(retail_plan=r, caller_prefix=link.caller_prefix,
+                                                     priority=link.priority)
+                                  for r, link in zip(retail, retail_links, strict=True)])
     db.session.add(plan)
     db.session.flush()
     return plan
