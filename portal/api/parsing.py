@@ -6,18 +6,52 @@ from decimal import Decimal, InvalidOperation
 
 from flask import request
 
+from portal.api import bp
 from portal.api.errors import ApiError
+
+#: PostgreSQL text cannot hold U+0000: a value carrying one would fail in the database, not here.
+NUL = "\x00"
+
+
+@bp.before_request
+def refuse_nul_in_the_address():
+    """No code, uuid, number or name of this API holds a NUL: a path segment or query value with one
+    is refused here, once for every endpoint, instead of failing as a 500 in PostgreSQL."""
+    for name, value in [*(request.view_args or {}).items(), *request.args.items(multi=True)]:
+        if isinstance(value, str) and NUL in value:
+            raise ApiError(400, "invalid_input", f"{name} must not contain a NUL character.",
+                           {name: "no NUL character"})
 
 
 def json_body():
-    """The request's JSON object, with every JSON number read as a Decimal (never a float)."""
+    """The request's JSON object, with every JSON number read as a Decimal (never a float). A
+    string holding a NUL (JSON `\\u0000`) is refused, for the same reason as in the address."""
+    text = request.get_data(as_text=True) or "null"
     try:
-        body = json.loads(request.get_data(as_text=True) or "null", parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as error:
+        body = json.loads(text, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    if "\\u0000" in text and _holds_nul(body):  # the cheap test first: a NUL can only come escaped
+        raise ApiError(400, "invalid_json", "The body must not contain a NUL character (\\u0000).")
     return body
+
+
+def _holds_nul(body):
+    """Whether any key or string in the body holds a NUL, walked without recursion (JSON nests deep)."""
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                return True
+        elif isinstance(value, dict):
+            pending += value.keys()
+            pending += value.values()
+        elif isinstance(value, list):
+            pending += value
+    return False
 
 
 class Fields:

@@ -110,6 +110,8 @@ def clean_row(row):
         problems.append("destination: may not start with = + - @ (spreadsheets would run it as a formula)")
     elif len(destination) > 120:
         problems.append("destination: at most 120 characters")
+    elif not destination.isprintable():
+        problems.append(f"destination: no control characters, got {destination!r}")
     values = {
         "prefix": prefix, "number": number, "destination": destination,
         "rate": _money(row.get("rate"), "rate", problems, required=True),

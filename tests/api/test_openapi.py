@@ -26,6 +26,33 @@ def test_the_document_needs_no_key_and_lists_every_api_route(app, client):
     assert routes == documented
 
 
+@pytest.mark.parametrize("method, path, body", [
+    ("get", "/cdrs/%00", None),
+    ("get", "/cdrs?account=%00", None),
+    ("get", "/cdrs?status=rated&status=%00", None),
+    ("get", "/rates/lookup?account=%00&number=4915112345678", None),
+    ("get", "/accounts/1001%00", None),
+    ("get", "/invoices?account=%00", None),
+    ("post", "/cdrs?format=asterisk&timezone=%00", None),
+    ("post", "/authorize", {"account": "\x00", "callee": "4915112345678"}),
+    ("post", "/authorize", {"account": "1001", "callee": "4915112345678", "uuid": "call-\x00"}),
+    ("post", "/cdrs/rerate", {"from": "2026-10-01T00:00:00Z", "to": "2026-10-02T00:00:00Z", "account": "\x00"}),
+    ("post", "/retail-plans", {"name": "Retail\x00", "currency": "EUR"}),
+    ("post", "/ban-plans", {"name": "Ban", "prefixes": ["1900"], "note": {"deep": ["\x00"]}}),
+])
+def test_a_nul_anywhere_in_a_request_is_refused_not_a_database_error(api, method, path, body, runner):
+    """PostgreSQL text cannot hold U+0000: the API refuses it at the door, on every database."""
+    assert runner.invoke(args=["demo", "--calls", "0", "--no-invoices"]).exit_code == 0
+    response = getattr(api, method)(path, **({} if body is None else {"json": body}))
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["code"] in ("invalid_input", "invalid_json")
+
+
+def test_very_deep_json_is_invalid_json_not_a_500(api):
+    response = api.post("/authorize", data="[" * 100_000 + "]" * 100_000, headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "invalid_json")
+
+
 @pytest.fixture
 def token(app):
     with app.app_context():

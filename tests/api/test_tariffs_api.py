@@ -151,6 +151,7 @@ def exported(api, plan):
     ("prefix,rate,t1\n44,0.02,30\n45,0.02\n", "3", "2 cell(s), the header names 3 column(s)"),
     ("prefix,rate,destination\n44,0.02,UK\n45,0.02," + "x" * 140_000 + "\n46,0.02,DK\n", "3",
      "unreadable CSV: field larger than field limit"),
+    ("prefix,rate,destination\n44,0.02,U\x00K\n", "2", "destination: no control characters"),
 ])
 def test_csv_deck_that_does_not_fit_its_header_is_refused_naming_the_line(app, api, retail, text, line, message):
     response = post_csv(api, retail, text)
