@@ -17,15 +17,21 @@ PROFILE_FIELDS = ("company_name", "company_website", "address", "city", "state",
                   "language", "note")
 
 
+def check_plan_currency(plan, currency):
+    """An account is billed in its own currency only: a VoIP plan in another is `currency_mismatch`
+    (the API and the admin both ask here)."""
+    if plan is not None and plan.currency != currency:
+        raise CurrencyMismatch(f"VoIP plan {plan.name} is in {plan.currency}; the account is in {currency}.",
+                               voip_plan_id="currency differs")
+
+
 def _voip_plan(plan_id, currency):
     if plan_id is None:
         return None
     plan = db.session.get(VoipPlan, plan_id)
     if plan is None:
         raise RuleError("unknown_voip_plan", f"There is no VoIP plan {plan_id}.", voip_plan_id="unknown")
-    if plan.currency != currency:
-        raise CurrencyMismatch(f"VoIP plan {plan.name} is in {plan.currency}; the account is in {currency}.",
-                               voip_plan_id="currency differs")
+    check_plan_currency(plan, currency)
     return plan
 
 
@@ -104,7 +110,7 @@ def update_account(account, data, actor):
         if name in PROFILE_FIELDS:
             setattr(account, name, value)
     if "dial_rules" in data:
-        set_dial_rules(account, data["dial_rules"] or [])
+        set_dial_rules(account, data["dial_rules"])
     db.session.flush()
     audit.record(actor, "update", "account", account.code, fields=sorted(data))
     return account

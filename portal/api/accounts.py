@@ -9,18 +9,24 @@ from portal.api.errors import ApiError
 from portal.api.parsing import Fields, json_body, next_cursor, page_args
 from portal.extensions import db
 from portal.ledger import operations
+from portal.ledger.amounts import money_text
 from portal.ledger.balance import available
 from portal.models import Account, Cdr, LedgerTransaction
 from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
 
-TRANSACTION_TYPES = ("payment", "return", "credit", "return_credit", "adjustment")
+#: What POST /accounts/{code}/transactions may do; every one takes (account, amount, actor, text, key).
+OPERATIONS = {"payment": operations.payment, "return": operations.return_payment, "credit": operations.credit,
+              "return_credit": operations.return_credit, "adjustment": operations.adjustment}
+#: The only account columns that may be empty, so the only fields PATCH may send as null.
+CLEARABLE = ("voip_plan_id", "country")
 
 
 def account_json(account):
     return {
         "code": account.code, "name": account.name, "email": account.email, "currency": account.currency,
-        "billing": account.billing, "balance": str(account.balance), "credit_limit": str(account.credit_limit),
-        "available": str(available(account)), "voip_plan_id": account.voip_plan_id, "status": account.status,
+        "billing": account.billing, "balance": money_text(account.balance),
+        "credit_limit": money_text(account.credit_limit), "available": money_text(available(account)),
+        "voip_plan_id": account.voip_plan_id, "status": account.status,
         "below_limit": account.below_limit, "country": account.country, "timezone": account.timezone,
         "tax_rate": str(account.tax_rate), "created_at": account.created_at.isoformat(),
         "dial_rules": [{"match": r.match, "replace": r.replace} for r in account.dial_rules],
@@ -58,11 +64,21 @@ def _profile(fields):
     return profile
 
 
+def _refuse_nulls(fields):
+    """PATCH sends only what changes: null is "clear it", which only a clearable column allows."""
+    for name, value in fields.body.items():
+        if value is None and name not in CLEARABLE:
+            fields.errors[name] = "cannot be null"
+
+
 def _account_fields(fields, creating):
+    def given(name):  # a required text may be left out of a PATCH, but not sent empty
+        return creating or name in fields.body
+
     data = {
-        "code": fields.text("code", required=creating, max_length=64),
-        "name": fields.text("name", required=creating, max_length=200),
-        "email": fields.text("email", required=creating, max_length=254),
+        "code": fields.text("code", required=given("code"), max_length=64),
+        "name": fields.text("name", required=given("name"), max_length=200),
+        "email": fields.text("email", required=given("email"), max_length=254),
         "currency": fields.text("currency", required=creating, max_length=3),
         "billing": fields.choice("billing", BILLING_METHODS, required=creating),
         "credit_limit": fields.decimal("credit_limit", minimum=0),
@@ -79,11 +95,12 @@ def _account_fields(fields, creating):
         fields.errors["email"] = "must be an e-mail address"
     if creating and data["password"] is not None and len(data["password"]) < 10:
         fields.errors["password"] = "at least 10 characters"
+    if not creating:
+        _refuse_nulls(fields)
     fields.check()
     if creating:
         return data
-    # PATCH: only what was sent (voip_plan_id may be sent as null to remove it).
-    return {k: data.get(k, fields.body[k]) for k in fields.body if k in data or k == "voip_plan_id"}
+    return {name: data[name] for name in fields.body if name in data}  # PATCH: only what was sent
 
 
 @bp.post("/accounts")
@@ -110,11 +127,10 @@ def patch_account_endpoint(code):
                            "country", "timezone", "tax_rate", "dial_rules", "profile", "status"}
     if unknown:
         raise ApiError(400, "invalid_input", "Unknown fields.", {name: "unknown field" for name in unknown})
-    if "code" in body and body["code"] != code:
+    data = _account_fields(Fields(body), creating=False)
+    if data.pop("code", code) != code:
         raise ApiError(422, "code_immutable", "An account's code is the switch's accountcode; it cannot change.",
                        {"code": "cannot change"})
-    data = _account_fields(Fields(body), creating=False)
-    data.pop("code", None)
     update_account(account, data, g.actor)
     db.session.commit()
     return account_json(account)
@@ -123,28 +139,28 @@ def patch_account_endpoint(code):
 @bp.post("/accounts/<code>/transactions")
 @require_api("admin")
 def post_transaction_endpoint(code):
+    """Every money request carries an Idempotency-Key (DESIGN §4); the amount is parsed by the ledger,
+    the one place that knows what a Money column holds."""
     account = get_account(code)
     fields = Fields(json_body())
-    kind = fields.choice("type", TRANSACTION_TYPES, required=True)
-    amount = fields.decimal("amount", required=True)
+    kind = fields.choice("type", tuple(OPERATIONS), required=True)
+    amount = fields.body.get("amount")
+    if amount is None:
+        fields.errors["amount"] = "required"
     description = fields.text("description", max_length=1000, default="")
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= 128:
+    if key is None:
+        fields.errors["Idempotency-Key"] = "required"
+    elif not 1 <= len(key) <= 128:
         fields.errors["Idempotency-Key"] = "1 to 128 characters"
     fields.check()
-    key = f"transactions:{code}:{key}" if key else None
-    if kind == "adjustment":
-        result = operations.adjustment(account, amount, g.actor, description, key=key)
-    else:
-        operation = {"payment": operations.payment, "return": operations.return_payment,
-                     "credit": operations.credit, "return_credit": operations.return_credit}[kind]
-        result = operation(account, amount, g.actor, description, key=key)
+    result = OPERATIONS[kind](account, amount, g.actor, description, key=f"transactions:{code}:{key}")
     db.session.commit()
     return result, 201
 
 
 def transaction_json(tx, cdr_uuid=None):
-    line = {"id": tx.id, "type": tx.type, "amount": str(tx.amount), "currency": tx.currency,
+    line = {"id": tx.id, "type": tx.type, "amount": money_text(tx.amount), "currency": tx.currency,
             "description": tx.description, "created_at": tx.created_at.isoformat(), "created_by": tx.created_by,
             "corrects": tx.corrects_id}
     if cdr_uuid is not None:

@@ -23,6 +23,23 @@ class CreditBelowZero(LedgerError):
     code = "credit_below_zero"
 
 
+class BalanceOutOfRange(LedgerError):
+    """The cached balance would no longer fit its column (twelve whole digits)."""
+
+    code = "balance_out_of_range"
+
+
+class CreditLimitOutOfRange(LedgerError):
+    code = "credit_limit_out_of_range"
+
+
+class AlreadyReversed(LedgerError):
+    """A transaction is reversed once; a second reversal would undo it twice."""
+
+    code = "already_reversed"
+    status = 409
+
+
 class ReasonRequired(LedgerError):
     code = "reason_required"
 
@@ -53,6 +70,8 @@ class UnbalancedTransaction(LedgerError):
 
 
 class ImmutablePosting(LedgerError):
+    """A programming error: postings are append-only, corrections are new transactions."""
+
     code = "immutable_posting"
     status = 500
 

@@ -4,6 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from portal.extensions import db
+from portal.ledger.amounts import check_balance
 from portal.ledger.errors import UnbalancedTransaction
 from portal.models import Account, LedgerTransaction, Posting
 
@@ -12,7 +13,8 @@ def post(type_, legs, *, account=None, amount=Decimal(0), currency, description=
     """Write one transaction from `legs` [(ledger account, signed amount)].
 
     The caller has locked every customer account involved (`lock_account`), so the cached balance
-    moves together with its postings and nobody else moves it in between.
+    moves together with its postings and nobody else moves it in between. A balance that would no
+    longer fit its column is refused (BalanceOutOfRange); the caller rolls back.
     """
     legs = [(ledger, value) for ledger, value in legs if value != 0]
     if len(legs) < 2:
@@ -35,5 +37,6 @@ def post(type_, legs, *, account=None, amount=Decimal(0), currency, description=
             customer = account if account is not None and account.id == ledger.account_id else \
                 db.session.get(Account, ledger.account_id)
             customer.balance += value
+            check_balance(customer)
     db.session.flush()
     return transaction

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from portal import audit
 from portal.extensions import db
 from portal.ledger.accounts import customer_ledger, provider_payable, system_ledger
+from portal.ledger.amounts import check_balance, check_credit_limit, money_text, nonzero_amount, positive_amount
 from portal.ledger.balance import available
 from portal.ledger.errors import (
     AdminOnly,
+    AlreadyReversed,
     CreditBelowZero,
     CreditRequiresPostpaid,
     InsufficientFunds,
-    InvalidAmount,
     ReasonRequired,
     ReturnExceedsBalance,
 )
@@ -25,51 +26,41 @@ from portal.ledger.locks import lock_account
 from portal.models import CreditLimitEvent, LedgerTransaction, Posting
 from portal.models.bulk import bulk_insert
 from portal.models.types import utcnow
-from portal.rating.money import to_decimal
 
 
-def positive_amount(value):
-    """A strictly positive Decimal with at most six places, or InvalidAmount."""
-    try:
-        amount = to_decimal(value)
-    except (TypeError, ValueError) as error:
-        raise InvalidAmount(str(error), amount="must be a decimal number") from None
-    if amount <= 0:
-        raise InvalidAmount("The amount must be greater than zero.", amount="must be greater than zero")
-    if amount != amount.quantize(Decimal("0.000001")):
-        raise InvalidAmount("The amount has more than six decimal places.", amount="too many decimal places")
-    return amount
+def receipt(account, type_, amount, record_id):
+    """What every money operation answers: the new state of the account. `record_id` is the ledger
+    transaction's id, or for credit and return_credit (not money) the credit-limit event's."""
+    return {"id": record_id, "type": type_, "amount": money_text(amount), "balance": money_text(account.balance),
+            "credit_limit": money_text(account.credit_limit), "available": money_text(available(account))}
 
 
-def receipt(account, type_, amount, transaction_id):
-    """What every money operation answers: the new state of the account."""
-    return {"id": transaction_id, "type": type_, "amount": str(amount), "balance": str(account.balance),
-            "credit_limit": str(account.credit_limit), "available": str(available(account))}
-
-
-def _once(key, request, run):
-    """Run `run` unless `key` was used: then return the first answer (or refuse another request)."""
+def _once(account, key, request, run):
+    """Lock the account and return `run(locked)`, unless `key` was used: then the first answer (or a
+    refusal of another request). The lock comes before the claim so that the claim is written inside
+    the transaction a refusal rolls back (see `portal.ledger.idempotency`)."""
+    locked = lock_account(account.id)
     if key is None:
-        return run()
+        return run(locked)
     try:
         record = claim(key, request)
     except Replay as replay:
         return replay.response
-    result = run()
+    result = run(locked)
     remember(record, result, 201)
     return result
 
 
 def _request(operation, account, amount, extra=""):
-    return {"operation": operation, "account": account.code, "amount": str(amount), "extra": extra}
+    """What a key's first use is compared with; the amount normalised, so "12.5" and "12.50" agree."""
+    return {"operation": operation, "account": account.code, "amount": money_text(amount), "extra": extra}
 
 
 def payment(account, amount, actor, description="", key=None):
     """Money received: the balance goes up, the credit limit does not move."""
     amount = positive_amount(amount)
 
-    def run():
-        locked = lock_account(account.id)
+    def run(locked):
         tx = post("payment", [(customer_ledger(locked), amount), (system_ledger("cash", locked.currency), -amount)],
                   account=locked, amount=amount, currency=locked.currency, description=description or "Payment",
                   actor=actor)
@@ -77,15 +68,14 @@ def payment(account, amount, actor, description="", key=None):
         audit.record(actor, "payment", "account", locked.code, amount=amount, transaction=tx.id)
         return receipt(locked, "payment", amount, tx.id)
 
-    return _once(key, _request("payment", account, amount, description), run)
+    return _once(account, key, _request("payment", account, amount, description), run)
 
 
 def return_payment(account, amount, actor, description="", key=None):
     """A refund: never more than the positive balance the customer has with us."""
     amount = positive_amount(amount)
 
-    def run():
-        locked = lock_account(account.id)
+    def run(locked):
         if amount > max(locked.balance, Decimal(0)):
             raise ReturnExceedsBalance(f"A return of {amount} exceeds the positive balance {locked.balance}.",
                                        amount=f"at most {max(locked.balance, Decimal(0))}")
@@ -95,7 +85,7 @@ def return_payment(account, amount, actor, description="", key=None):
         audit.record(actor, "return", "account", locked.code, amount=amount, transaction=tx.id)
         return receipt(locked, "return", -amount, tx.id)
 
-    return _once(key, _request("return", account, amount, description), run)
+    return _once(account, key, _request("return", account, amount, description), run)
 
 
 def credit(account, amount, actor, description="", key=None):
@@ -109,8 +99,7 @@ def return_credit(account, amount, actor, description="", key=None):
 
 
 def _change_limit(account, amount, type_, actor, description, key):
-    def run():
-        locked = lock_account(account.id)
+    def run(locked):
         if locked.billing != "postpaid":
             raise CreditRequiresPostpaid("Only postpaid accounts have a credit limit.", billing="prepaid")
         before = locked.credit_limit
@@ -118,6 +107,7 @@ def _change_limit(account, amount, type_, actor, description, key):
         if after < 0:
             raise CreditBelowZero(f"The credit limit {before} cannot be reduced by {amount}.",
                                   amount=f"at most {before}")
+        check_credit_limit(after)
         locked.credit_limit = after
         event = CreditLimitEvent(account_id=locked.id, type=type_, amount=amount, limit_before=before,
                                  limit_after=after, description=description, created_by=actor.label)
@@ -125,9 +115,9 @@ def _change_limit(account, amount, type_, actor, description, key):
         db.session.flush()
         clear_limit_flag(locked)
         audit.record(actor, type_, "account", locked.code, amount=amount, limit_before=before, limit_after=after)
-        return receipt(locked, type_, amount, f"credit-{event.id}")
+        return receipt(locked, type_, amount, event.id)
 
-    return _once(key, _request(type_, account, amount, description), run)
+    return _once(account, key, _request(type_, account, amount, description), run)
 
 
 def adjustment(account, amount, actor, reason, key=None):
@@ -136,15 +126,9 @@ def adjustment(account, amount, actor, reason, key=None):
         raise AdminOnly("Only an admin may post an adjustment.")
     if not (reason or "").strip():
         raise ReasonRequired("An adjustment needs a reason.", description="required")
-    try:
-        amount = to_decimal(amount)
-    except (TypeError, ValueError) as error:
-        raise InvalidAmount(str(error), amount="must be a decimal number") from None
-    if amount == 0 or amount != amount.quantize(Decimal("0.000001")):
-        raise InvalidAmount("An adjustment must be non-zero with at most six places.", amount="invalid")
+    amount = nonzero_amount(amount)
 
-    def run():
-        locked = lock_account(account.id)
+    def run(locked):
         tx = post("adjustment", [(customer_ledger(locked), amount),
                                  (system_ledger("adjustments", locked.currency), -amount)],
                   account=locked, amount=amount, currency=locked.currency, description=reason.strip(), actor=actor)
@@ -153,15 +137,14 @@ def adjustment(account, amount, actor, reason, key=None):
                      transaction=tx.id)
         return receipt(locked, "adjustment", amount, tx.id)
 
-    return _once(key, _request("adjustment", account, amount, reason), run)
+    return _once(account, key, _request("adjustment", account, amount, reason), run)
 
 
 def fee(account, amount, actor, description, require_funds=False, key=None):
     """A charge for a plan or product. With `require_funds`, refused unless the account can pay it."""
     amount = positive_amount(amount)
 
-    def run():
-        locked = lock_account(account.id)
+    def run(locked):
         if require_funds and available(locked) < amount:
             raise InsufficientFunds(f"Available {available(locked)} is less than {amount}.")
         tx = post("fee", [(customer_ledger(locked), -amount), (system_ledger("fee_revenue", locked.currency), amount)],
@@ -170,7 +153,7 @@ def fee(account, amount, actor, description, require_funds=False, key=None):
         audit.record(actor, "fee", "account", locked.code, amount=amount, transaction=tx.id)
         return receipt(locked, "fee", -amount, tx.id)
 
-    return _once(key, _request("fee", account, amount, description), run)
+    return _once(account, key, _request("fee", account, amount, description), run)
 
 
 def charge_call(cdr, actor=audit.SYSTEM):
@@ -222,6 +205,7 @@ def charge_calls(cdrs, actor=audit.SYSTEM):
             {"transaction_id": tx, "ledger_account_id": ledger, "amount": amount, "currency": currency}
             for tx, ledger, amount, currency in postings if amount != 0])
         locked.balance -= sum((cdr.price for cdr in group), Decimal(0))
+        check_balance(locked)
         update_limit_flag(locked)
     db.session.flush()
 
@@ -240,9 +224,14 @@ def _new_charge_ids(cdr_ids):
 
 
 def reverse(transaction, actor, description=""):
-    """Undo a transaction with its mirror image, pointing back at it (re-rating, credit notes)."""
+    """Undo a transaction with its mirror image, pointing back at it (re-rating, credit notes).
+    Once only: a second reversal would undo it twice."""
     if transaction.account_id is not None:
-        lock_account(transaction.account_id)
+        lock_account(transaction.account_id)  # two reversals of one transaction are served in turn
+    earlier = db.session.scalar(select(LedgerTransaction.id).where(LedgerTransaction.corrects_id == transaction.id))
+    if earlier is not None:
+        raise AlreadyReversed(f"Transaction {transaction.id} was reversed already, by transaction {earlier}.",
+                              transaction=f"reversed by {earlier}")
     legs = [(p.ledger_account, -p.amount) for p in transaction.postings]
     kind = "call_reversal" if transaction.type == "call_charge" else transaction.type
     tx = post(kind, legs, account=transaction.account, amount=-transaction.amount, currency=transaction.currency,

@@ -7,10 +7,11 @@ from sqlalchemy import select
 from portal import audit
 from portal.extensions import db
 from portal.ledger.accounts import customer_ledger, system_ledger
+from portal.ledger.amounts import positive_amount
 from portal.ledger.errors import VoucherInvalid
 from portal.ledger.journal import post
 from portal.ledger.locks import lock_account
-from portal.ledger.operations import clear_limit_flag, positive_amount, receipt
+from portal.ledger.operations import clear_limit_flag, receipt
 from portal.models import Voucher
 from portal.models.types import utcnow
 

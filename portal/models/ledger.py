@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
+from portal.ledger.errors import ImmutablePosting
 from portal.models.types import Money, UTCDateTime, one_of, utcnow
 
 LEDGER_KINDS = ("customer", "cash", "call_revenue", "call_cost", "fee_revenue", "tax_payable", "provider_payable",
@@ -149,6 +150,7 @@ class IdempotencyRecord(db.Model):
 
     __tablename__ = "idempotency_records"
 
+    #: SHA-256 (hex) of the scoped key ("transactions:{code}:{client's key}"), so any key fits.
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     #: SHA-256 of the request; the same key with another request is a conflict.
     request_hash: Mapped[str] = mapped_column(String(64))
@@ -157,9 +159,19 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+APPEND_ONLY = "postings are append-only: post a correcting transaction instead"
+
+
 @event.listens_for(Session, "before_flush")
 def _postings_are_append_only(session, flush_context, instances):
     """The ORM refuses to change or delete a posting; PostgreSQL has a trigger for everything else."""
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, Posting) and (obj in session.deleted or session.is_modified(obj)):
-            raise PermissionError("postings are append-only: post a correcting transaction instead")
+            raise ImmutablePosting(APPEND_ONLY)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_changes_to_postings(state):
+    """`session.execute(update(Posting)…)` and `delete(Posting)` never reach a flush: refuse them here."""
+    if (state.is_update or state.is_delete) and state.statement.table.name == Posting.__tablename__:
+        raise ImmutablePosting(APPEND_ONLY)

@@ -1,9 +1,15 @@
 """POST/GET/PATCH /accounts and /accounts/{code}/transactions, exactly as DESIGN §5 says."""
+from decimal import Decimal
+
 import pytest
+from sqlalchemy import func, select
 
 from portal.auth.api_keys import revoke_api_key
 from portal.extensions import db
-from portal.models import ApiKey
+from portal.ledger import operations
+from portal.models import Account, ApiKey, Cdr, CreditLimitEvent, IdempotencyRecord
+from portal.models.types import utcnow
+from tests import factories
 
 
 def new_account(api, plans, **fields):
@@ -14,10 +20,17 @@ def new_account(api, plans, **fields):
 
 
 def pay(api, code, kind, amount, key=None, description=None):
+    """A money request; each carries an Idempotency-Key (a fresh one unless `key` is given)."""
     body = {"type": kind, "amount": amount}
     if description is not None:
         body["description"] = description
-    return api.post(f"/accounts/{code}/transactions", json=body, headers={"Idempotency-Key": key} if key else {})
+    key = key or f"test-{factories.next_number()}"
+    return api.post(f"/accounts/{code}/transactions", json=body, headers={"Idempotency-Key": key})
+
+
+def idempotency_records(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(IdempotencyRecord))
 
 
 def test_create_account_answers_201_with_money_as_strings(api, plans):
@@ -124,6 +137,31 @@ def test_patch_refuses_unknown_fields(api, plans):
     assert api.patch("/accounts/5001", json={"balance": "1000"}).status_code == 400
 
 
+@pytest.mark.parametrize("name", ["name", "email", "billing", "status", "timezone", "tax_rate", "dial_rules",
+                                  "profile", "currency", "credit_limit", "code"])
+def test_patch_with_null_for_a_field_that_cannot_be_empty_names_it(api, plans, name):
+    new_account(api, plans)
+    before = api.get("/accounts/5001").get_json()
+    response = api.patch("/accounts/5001", json={name: None})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {name: "cannot be null"}
+    assert api.get("/accounts/5001").get_json() == before
+
+
+@pytest.mark.parametrize("name", ["voip_plan_id", "country"])
+def test_patch_with_null_clears_what_may_be_empty(api, plans, name):
+    new_account(api, plans, country="GB")
+    response = api.patch("/accounts/5001", json={name: None})
+    assert (response.status_code, response.get_json()[name]) == (200, None)
+
+
+@pytest.mark.parametrize("name", ["name", "email"])
+def test_patch_refuses_an_empty_required_text(api, plans, name):
+    new_account(api, plans)
+    response = api.patch("/accounts/5001", json={name: "  "})
+    assert response.status_code == 400 and name in response.get_json()["error"]["fields"]
+
+
 def test_transactions_follow_the_worked_example(api, plans):
     new_account(api, plans)
     assert pay(api, "5001", "adjustment", "-30", description="Opening debt").status_code == 201
@@ -131,7 +169,7 @@ def test_transactions_follow_the_worked_example(api, plans):
     assert response.status_code == 201
     body = response.get_json()
     assert {k: body[k] for k in ("type", "amount", "balance", "credit_limit", "available")} == {
-        "type": "payment", "amount": "40", "balance": "10.000000", "credit_limit": "100.000000",
+        "type": "payment", "amount": "40.000000", "balance": "10.000000", "credit_limit": "100.000000",
         "available": "110.000000"}
     assert pay(api, "5001", "return", "10").get_json()["balance"] == "0.000000"
     assert pay(api, "5001", "credit", "50").get_json()["credit_limit"] == "150.000000"
@@ -141,8 +179,21 @@ def test_transactions_follow_the_worked_example(api, plans):
 def test_json_numbers_are_read_exactly(api, plans):
     new_account(api, plans)
     response = api.post("/accounts/5001/transactions", data='{"type": "payment", "amount": 0.1}',
-                        headers={"Content-Type": "application/json"})
+                        headers={"Content-Type": "application/json", "Idempotency-Key": "json-number"})
     assert response.get_json()["balance"] == "0.100000"
+
+
+@pytest.mark.parametrize("body", ['{"type": "payment", "amount": "1e3"}', '{"type": "payment", "amount": 1e3}',
+                                  '{"type": "payment", "amount": 1000}', '{"type": "payment", "amount": "1000.0"}'])
+def test_every_amount_is_answered_with_six_places(api, plans, body):
+    new_account(api, plans)
+    response = api.post("/accounts/5001/transactions", data=body,
+                        headers={"Content-Type": "application/json", "Idempotency-Key": "six-places"})
+    assert response.status_code == 201
+    answer = response.get_json()
+    assert (answer["amount"], answer["balance"], answer["available"]) == ("1000.000000", "1000.000000",
+                                                                           "1100.000000")
+    assert api.get("/accounts/5001/transactions").get_json()["items"][0]["amount"] == "1000.000000"
 
 
 @pytest.mark.parametrize("kind, amount, description, status, code", [
@@ -151,8 +202,14 @@ def test_json_numbers_are_read_exactly(api, plans):
     ("adjustment", "5", None, 422, "reason_required"),
     ("payment", "0", None, 400, "invalid_amount"),
     ("payment", "-3", None, 400, "invalid_amount"),
-    ("payment", "abc", None, 400, "invalid_input"),
-    ("payment", "1.0000001", None, 400, "invalid_input"),
+    ("payment", "abc", None, 400, "invalid_amount"),
+    ("payment", "1.0000001", None, 400, "invalid_amount"),
+    ("payment", "1_000", None, 400, "invalid_amount"),
+    ("payment", "1e30", None, 400, "invalid_amount"),
+    ("payment", "1000000000000", None, 400, "invalid_amount"),
+    ("payment", True, None, 400, "invalid_amount"),
+    ("adjustment", "1e15", "Huge", 400, "invalid_amount"),
+    ("payment", None, None, 400, "invalid_input"),
     ("gift", "1", None, 400, "invalid_input"),
 ])
 def test_refused_transactions_name_their_rule_and_change_nothing(api, plans, kind, amount, description, status,
@@ -171,14 +228,88 @@ def test_credit_on_a_prepaid_account_is_refused(api, plans):
     assert (response.status_code, response.get_json()["error"]["code"]) == (422, "credit_requires_postpaid")
 
 
+def test_a_balance_beyond_what_its_column_holds_is_refused(api, plans):
+    new_account(api, plans)
+    assert pay(api, "5001", "payment", "999999999999.999999").status_code == 201
+    response = pay(api, "5001", "payment", "0.000001")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (422, "balance_out_of_range")
+    assert api.get("/accounts/5001").get_json()["balance"] == "999999999999.999999"
+
+
+def test_a_credit_limit_beyond_what_its_column_holds_is_refused(api, plans):
+    new_account(api, plans)
+    assert pay(api, "5001", "credit", "999999999899.999999").status_code == 201
+    response = pay(api, "5001", "credit", "0.000001")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (422, "credit_limit_out_of_range")
+
+
 def test_idempotency_key_replays_and_refuses_a_different_request(api, plans):
     new_account(api, plans)
     first = pay(api, "5001", "payment", "12.5", key="order-77")
-    again = pay(api, "5001", "payment", "12.5", key="order-77")
+    again = pay(api, "5001", "payment", "12.50", key="order-77")
     assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
     other = pay(api, "5001", "payment", "13", key="order-77")
     assert (other.status_code, other.get_json()["error"]["code"]) == (409, "idempotency_conflict")
     assert api.get("/accounts/5001").get_json()["balance"] == "12.500000"
+
+
+def test_a_money_request_without_an_idempotency_key_is_refused(api, plans):
+    new_account(api, plans)
+    response = api.post("/accounts/5001/transactions", json={"type": "payment", "amount": "5"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"Idempotency-Key": "required"}
+    assert api.get("/accounts/5001/transactions").get_json()["items"] == []
+
+
+@pytest.mark.parametrize("key, status", [("k" * 128, 201), ("é" * 128, 201), ("k" * 129, 400), ("", 400)])
+def test_an_idempotency_key_may_have_up_to_128_characters(api, plans, key, status):
+    new_account(api, plans)
+    response = pay(api, "5001", "payment", "5", key=key) if key else api.post(
+        "/accounts/5001/transactions", json={"type": "payment", "amount": "5"}, headers={"Idempotency-Key": ""})
+    assert response.status_code == status
+    if status == 201:
+        assert pay(api, "5001", "payment", "5", key=key).get_json() == response.get_json()
+        assert api.get("/accounts/5001").get_json()["balance"] == "5.000000"
+
+
+@pytest.mark.parametrize("kind, amount, code", [
+    ("return", "5", "return_exceeds_balance"),
+    ("return_credit", "500", "credit_below_zero"),
+    ("adjustment", "5", "reason_required"),
+])
+def test_a_refused_request_retried_with_its_key_is_refused_again(app, api, plans, kind, amount, code):
+    new_account(api, plans)
+    for _ in range(2):
+        response = pay(api, "5001", kind, amount, key="retry-1")
+        assert (response.status_code, response.get_json()["error"]["code"]) == (422, code)
+    assert idempotency_records(app) == 0
+    assert pay(api, "5001", "payment", "5", key="retry-1").status_code == 201  # the key is still free
+
+
+def test_credit_operations_answer_the_credit_events_integer_id(app, api, plans):
+    new_account(api, plans)
+    answers = [pay(api, "5001", kind, "10").get_json() for kind in ("credit", "return_credit")]
+    with app.app_context():
+        events = db.session.execute(select(CreditLimitEvent.id, CreditLimitEvent.type)
+                                    .order_by(CreditLimitEvent.id)).all()
+    assert [(a["id"], a["type"]) for a in answers] == [tuple(event) for event in events[-2:]]
+    assert all(type(a["id"]) is int for a in answers)
+
+
+def test_the_transaction_list_includes_call_charges(app, api, plans):
+    new_account(api, plans)
+    pay(api, "5001", "payment", "10")
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.code == "5001"))
+        cdr = Cdr(uuid="call-in-list", account_code="5001", account_id=account.id, callee="4420", number="4420",
+                  start=utcnow(), billsec=60, status="rated", price=Decimal("0.1234"), currency="EUR")
+        db.session.add(cdr)
+        db.session.flush()
+        operations.charge_call(cdr)
+        db.session.commit()
+    items = api.get("/accounts/5001/transactions").get_json()["items"]
+    assert [(i["type"], i["amount"], i.get("cdr")) for i in items] == [
+        ("call_charge", "-0.123400", "call-in-list"), ("payment", "10.000000", None)]
 
 
 def test_transactions_list_newest_first_with_cursor_pages(api, plans):
@@ -240,3 +371,18 @@ def test_api_key_command_prints_the_key_last_and_stores_a_hash(app, runner):
         assert key.role == "switch" and token not in (key.key_hash, key.key_prefix)
         assert len(key.key_hash) == 64
     assert app.test_client().get("/api/v1/accounts/x", headers={"Authorization": f"Bearer {token}"}).status_code == 403
+
+
+def test_api_key_revoke_command_refuses_the_key_from_then_on(app, runner):
+    token = runner.invoke(args=["api-key", "create", "edge-2", "--role", "admin"]).output.strip().splitlines()[-1]
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/accounts/x", headers=headers).status_code == 404
+    result = runner.invoke(args=["api-key", "revoke", "edge-2"])
+    assert result.exit_code == 0 and "Revoked edge-2" in result.output
+    assert client.get("/api/v1/accounts/x", headers=headers).status_code == 401
+
+
+def test_api_key_revoke_command_names_an_unknown_key(runner):
+    result = runner.invoke(args=["api-key", "revoke", "nobody"])
+    assert result.exit_code != 0 and "No key named nobody" in result.output

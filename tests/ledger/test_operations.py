@@ -3,16 +3,21 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
+from portal.audit import SYSTEM
 from portal.extensions import db
 from portal.ledger import operations as ops
 from portal.ledger.balance import available
 from portal.ledger.errors import (
     AdminOnly,
+    AlreadyReversed,
+    BalanceOutOfRange,
     CreditBelowZero,
+    CreditLimitOutOfRange,
     CreditRequiresPostpaid,
     IdempotencyConflict,
+    ImmutablePosting,
     InsufficientFunds,
     InvalidAmount,
     ReasonRequired,
@@ -65,6 +70,9 @@ def test_worked_example_from_the_source_document(postpaid):
     (ops.payment, ("abc",), InvalidAmount),
     (ops.payment, (D("0.0000001"),), InvalidAmount),
     (ops.payment, (0.5,), InvalidAmount),
+    (ops.payment, ("1e30",), InvalidAmount),
+    (ops.payment, (D("1e15"),), InvalidAmount),
+    (ops.payment, ("1_000",), InvalidAmount),
 ])
 def test_refused_operation_on_prepaid_changes_nothing(prepaid, operation, args, error):
     ops.payment(prepaid, D("10"), ADMIN)
@@ -147,6 +155,16 @@ def test_reversal_restores_the_balance_exactly(prepaid):
     assert verify() == []
 
 
+def test_a_transaction_is_reversed_only_once(prepaid):
+    ops.payment(prepaid, D("10"), ADMIN)
+    tx = ops.charge_call(_rated_cdr(prepaid, D("0.5")))
+    ops.reverse(tx, ADMIN)
+    with pytest.raises(AlreadyReversed) as refused:
+        ops.reverse(tx, ADMIN)
+    assert refused.value.status == 409
+    assert prepaid.balance == D("10") and verify() == []
+
+
 def test_system_accounts_are_made_per_currency_on_first_use(app_ctx):
     from tests import factories
 
@@ -157,11 +175,42 @@ def test_system_accounts_are_made_per_currency_on_first_use(app_ctx):
     assert keys == {"cash:EUR", "cash:USD"}
 
 
-def test_every_operation_is_audited_with_its_actor(postpaid):
-    ops.payment(postpaid, D("5"), ADMIN)
-    ops.credit(postpaid, D("5"), ADMIN)
-    actions = db.session.execute(select(AuditEvent.action, AuditEvent.actor, AuditEvent.object_id)).all()
-    assert ("payment", ADMIN.label, postpaid.code) in actions and ("credit", ADMIN.label, postpaid.code) in actions
+def _voucher(account):
+    [code] = create_vouchers(1, D("5"), account.currency)
+    return redeem_voucher(account, code, ADMIN)
+
+
+def _reversal(account):
+    paid = db.session.get(LedgerTransaction, ops.payment(account, D("5"), SYSTEM)["id"])
+    return ops.reverse(paid, ADMIN)
+
+
+#: Every operation of DESIGN §4, done by ADMIN on a postpaid account with money and credit.
+AUDITED = {
+    "payment": lambda account: ops.payment(account, D("5"), ADMIN),
+    "return": lambda account: ops.return_payment(account, D("5"), ADMIN),
+    "credit": lambda account: ops.credit(account, D("5"), ADMIN),
+    "return_credit": lambda account: ops.return_credit(account, D("5"), ADMIN),
+    "adjustment": lambda account: ops.adjustment(account, D("-5"), ADMIN, "Disputed call"),
+    "fee": lambda account: ops.fee(account, D("5"), ADMIN, "Number rental"),
+    "voucher": _voucher,
+    "reverse": _reversal,
+}
+
+
+@pytest.mark.parametrize("action", AUDITED)
+def test_every_operation_is_audited_with_who_and_when(postpaid, action):
+    ops.credit(postpaid, D("50"), SYSTEM)
+    ops.payment(postpaid, D("50"), SYSTEM)
+    AUDITED[action](postpaid)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.actor == ADMIN.label)).all()
+    assert event.action == action and event.at is not None
+    if action == "reverse":
+        reversed_tx = db.session.get(LedgerTransaction, int(event.object_id))
+        assert (event.object_type, reversed_tx.type, reversed_tx.account_id) == (
+            "ledger_transaction", "payment", postpaid.id)
+    else:
+        assert (event.object_type, event.object_id) == ("account", postpaid.code)
 
 
 def test_voucher_tops_up_once(prepaid):
@@ -209,12 +258,29 @@ def test_postings_cannot_be_changed_through_the_orm(prepaid):
     db.session.commit()
     posting = db.session.scalar(select(Posting))
     posting.amount = D("2")
-    with pytest.raises(PermissionError):
+    with pytest.raises(ImmutablePosting):
         db.session.flush()
     db.session.rollback()
     db.session.delete(db.session.scalar(select(Posting)))
-    with pytest.raises(PermissionError):
+    with pytest.raises(ImmutablePosting):
         db.session.flush()
+
+
+@pytest.mark.parametrize("statement", [
+    update(Posting).values(amount=Posting.amount + 1),
+    update(Posting).where(Posting.id > 0).values(currency="USD"),
+    delete(Posting),
+    update(Posting.__table__).values(amount=0),
+    delete(Posting.__table__),
+], ids=["orm-update", "orm-update-where", "orm-delete", "core-update", "core-delete"])
+def test_bulk_statements_cannot_change_postings(prepaid, statement):
+    ops.payment(prepaid, D("1"), ADMIN)
+    db.session.commit()
+    with pytest.raises(ImmutablePosting):
+        db.session.execute(statement)
+    db.session.rollback()
+    assert sorted(db.session.scalars(select(Posting.amount))) == [D("-1"), D("1")]
+    assert verify() == []
 
 
 @pytest.mark.parametrize("statement", ["UPDATE postings SET amount = amount + 1", "DELETE FROM postings"])
@@ -246,3 +312,46 @@ def test_verify_finds_an_unbalanced_transaction(prepaid):
     db.session.add(Posting(transaction_id=tx.id, ledger_account_id=cash.id, amount=D("0.01"), currency="EUR"))
     db.session.flush()
     assert any(f"transaction {tx.id}" in problem for problem in verify())
+
+
+def test_verify_reports_a_one_legged_transaction(prepaid, runner):
+    ops.payment(prepaid, D("3"), ADMIN)
+    cash = db.session.scalar(select(LedgerAccount).where(LedgerAccount.kind == "cash"))
+    lonely = LedgerTransaction(type="fee", currency="EUR", amount=D(0), description="one leg")
+    db.session.add(lonely)
+    db.session.flush()
+    db.session.add(Posting(transaction_id=lonely.id, ledger_account_id=cash.id, amount=D(0), currency="EUR"))
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code != 0
+    assert f"transaction {lonely.id}: 1 posting(s), needs two or more" in result.output
+
+
+#: Just below what a Money column (NUMERIC(18, 6)) holds.
+LARGEST = D("999999999999.999999")
+
+
+@pytest.mark.parametrize("first, then", [
+    (lambda a: ops.payment(a, LARGEST, ADMIN), lambda a: ops.payment(a, D("0.000001"), ADMIN)),
+    (lambda a: ops.adjustment(a, -LARGEST, ADMIN, "Debt"), lambda a: ops.fee(a, D("0.000001"), ADMIN, "Fee")),
+    (lambda a: ops.adjustment(a, -LARGEST, ADMIN, "Debt"), lambda a: ops.adjustment(a, D("-1"), ADMIN, "More")),
+], ids=["payment-up", "fee-down", "adjustment-down"])
+def test_a_balance_never_goes_beyond_what_its_column_holds(prepaid, first, then):
+    first(prepaid)
+    db.session.commit()
+    before = state(prepaid)
+    with pytest.raises(BalanceOutOfRange) as refused:
+        then(prepaid)
+    assert (refused.value.status, refused.value.code) == (422, "balance_out_of_range")
+    db.session.rollback()
+    assert state(prepaid) == before and verify() == []
+
+
+def test_a_credit_limit_never_goes_beyond_what_its_column_holds(postpaid):
+    ops.credit(postpaid, LARGEST, ADMIN)
+    db.session.commit()
+    before = state(postpaid)
+    with pytest.raises(CreditLimitOutOfRange):
+        ops.credit(postpaid, D("0.000001"), ADMIN)
+    db.session.rollback()
+    assert state(postpaid) == before

@@ -1,6 +1,8 @@
-"""Property test: any sequence of money operations on any accounts keeps both ledger invariants,
-and an operation that is refused changes nothing."""
+"""Property test: any sequence of money operations on any accounts keeps both ledger invariants; an
+operation that is refused changes nothing (idempotency records included); a key used again replays
+its first answer for the same request and refuses any other."""
 from decimal import Decimal
+from typing import NamedTuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -8,60 +10,144 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.ledger import operations as ops
-from portal.ledger.errors import LedgerError
+from portal.ledger.errors import IdempotencyConflict, LedgerError
 from portal.ledger.verify import verify
-from portal.models import CreditLimitEvent, LedgerTransaction
+from portal.ledger.vouchers import create_vouchers, redeem_voucher
+from portal.models import (
+    AuditEvent,
+    Cdr,
+    CreditLimitEvent,
+    IdempotencyRecord,
+    LedgerTransaction,
+    Posting,
+    Voucher,
+)
+from portal.models.types import utcnow
 from tests import factories
 from tests.ledger.conftest import ADMIN
 
-amounts = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(1000), places=6)
-signed = st.decimals(min_value=Decimal(-500), max_value=Decimal(500), places=6).filter(lambda d: d != 0)
 
+class Step(NamedTuple):
+    name: str
+    account: int
+    amount: Decimal
+    signed: Decimal
+    key: str | None
+    pick: int
+
+
+def _cdr(account, price):
+    cdr = Cdr(uuid=f"prop-{factories.next_number()}", account_code=account.code, account_id=account.id,
+              callee="4420", number="4420", start=utcnow(), billsec=60, status="rated", price=price,
+              currency=account.currency)
+    db.session.add(cdr)
+    db.session.flush()
+    return cdr
+
+
+def _reverse_one_of(account, step, *conditions):
+    ids = db.session.scalars(select(LedgerTransaction.id).where(LedgerTransaction.account_id == account.id, *conditions)
+                             .order_by(LedgerTransaction.id)).all()
+    if ids:
+        ops.reverse(db.session.get(LedgerTransaction, ids[step.pick % len(ids)]), ADMIN)
+
+
+def _reversal(account, step):
+    """Reverse one of the account's transactions (a reversal, too), perhaps one reversed already."""
+    _reverse_one_of(account, step)
+
+
+def _reversal_again(account, step):
+    """Reverse a transaction that was reversed already: always refused."""
+    reversed_ids = select(LedgerTransaction.corrects_id).where(LedgerTransaction.corrects_id.isnot(None))
+    _reverse_one_of(account, step, LedgerTransaction.id.in_(reversed_ids))
+
+
+def _voucher(account, step, used):
+    """Redeem a new voucher, or (every other time) one already used, which is refused."""
+    if used and step.pick % 2:
+        redeem_voucher(account, used[step.pick % len(used)], ADMIN)
+        return
+    [code] = create_vouchers(1, step.amount, account.currency)
+    db.session.commit()
+    used.append(code)
+    redeem_voucher(account, code, ADMIN)
+
+
+#: name → (what a key's request is called, or None when the operation takes no key; how to run it)
 OPERATIONS = {
-    "payment": lambda account, amount: ops.payment(account, amount, ADMIN),
-    "return": lambda account, amount: ops.return_payment(account, amount, ADMIN),
-    "credit": lambda account, amount: ops.credit(account, amount, ADMIN),
-    "return_credit": lambda account, amount: ops.return_credit(account, amount, ADMIN),
-    "fee": lambda account, amount: ops.fee(account, amount, ADMIN, "Fee", require_funds=True),
-    "fee_always": lambda account, amount: ops.fee(account, amount, ADMIN, "Fee"),
-    "adjustment": lambda account, amount: ops.adjustment(account, amount, ADMIN, "Property test"),
+    "payment": ("payment", lambda a, s, _: ops.payment(a, s.amount, ADMIN, key=s.key)),
+    "return": ("return", lambda a, s, _: ops.return_payment(a, s.amount, ADMIN, key=s.key)),
+    "credit": ("credit", lambda a, s, _: ops.credit(a, s.amount, ADMIN, key=s.key)),
+    "return_credit": ("return_credit", lambda a, s, _: ops.return_credit(a, s.amount, ADMIN, key=s.key)),
+    "fee": ("fee", lambda a, s, _: ops.fee(a, s.amount, ADMIN, "Fee", require_funds=True, key=s.key)),
+    "fee_always": ("fee", lambda a, s, _: ops.fee(a, s.amount, ADMIN, "Fee", key=s.key)),
+    "adjustment": ("adjustment", lambda a, s, _: ops.adjustment(a, s.signed, ADMIN, "Property test", key=s.key)),
+    "call_charge": (None, lambda a, s, _: ops.charge_call(_cdr(a, s.amount))),
+    "call_charges": (None, lambda a, s, _: ops.charge_calls([_cdr(a, s.amount), _cdr(a, s.signed.copy_abs())])),
+    "reversal": (None, lambda a, s, _: _reversal(a, s)),
+    "reversal_again": (None, lambda a, s, _: _reversal_again(a, s)),
+    "voucher": (None, _voucher),
 }
 
-steps = st.lists(
-    st.one_of(
-        st.tuples(st.sampled_from(sorted(set(OPERATIONS) - {"adjustment"})), st.integers(0, 2), amounts),
-        st.tuples(st.just("adjustment"), st.integers(0, 2), signed),
-    ),
-    min_size=1, max_size=25,
-)
+steps = st.lists(st.builds(
+    Step,
+    name=st.sampled_from(sorted(OPERATIONS)),
+    account=st.integers(0, 2),
+    amount=st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(1000), places=6),
+    signed=st.decimals(min_value=Decimal(-500), max_value=Decimal(500), places=6).filter(lambda d: d != 0),
+    key=st.none() | st.sampled_from(["k-1", "k-2", "k-3"]),
+    pick=st.integers(0, 99),
+), min_size=3, max_size=30)
 
 
 def snapshot(account):
+    """Everything an operation on `account` may change."""
     db.session.refresh(account)
-    return (account.balance, account.credit_limit,
-            db.session.scalar(select(func.count()).select_from(LedgerTransaction)),
-            db.session.scalar(select(func.count()).select_from(CreditLimitEvent)))
+    counts = tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (
+        LedgerTransaction, Posting, CreditLimitEvent, IdempotencyRecord, AuditEvent))
+    used = db.session.scalar(select(func.count()).select_from(Voucher).where(Voucher.used_at.isnot(None)))
+    return account.balance, account.credit_limit, account.below_limit, *counts, used
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _request(step, kind):
+    """What the ledger compares a key's uses by: operation, account, amount (and the fixed texts)."""
+    return kind, step.account, step.signed if kind == "adjustment" else step.amount
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(billing=st.lists(st.sampled_from(["prepaid", "postpaid"]), min_size=3, max_size=3), steps=steps)
 def test_random_operations_keep_the_invariants(app_ctx, billing, steps):
     accounts = [factories.account(billing=kind) for kind in billing]
     db.session.commit()
-    for name, index, amount in steps:
-        account = accounts[index]
+    scope = f"example-{factories.next_number()}:"  # keys of earlier examples are still in the database
+    answered, used_vouchers = {}, []
+    for step in steps:
+        step = step._replace(key=step.key and scope + step.key)
+        kind, run = OPERATIONS[step.name]
+        keyed = kind is not None and step.key is not None
+        account = accounts[step.account]
         before = snapshot(account)
         try:
-            OPERATIONS[name](account, amount)
+            answer = run(account, step, used_vouchers)
             db.session.commit()
-        except LedgerError:
+        except LedgerError as refused:
             db.session.rollback()
-            assert snapshot(account) == before, f"refused {name} changed something"
+            assert snapshot(account) == before, f"refused {step.name} changed something"
+            if keyed and step.key in answered:  # a used key refuses only another request, and replays its own
+                assert isinstance(refused, IdempotencyConflict) and answered[step.key][0] != _request(step, kind)
             continue
+        if keyed and step.key in answered:
+            request, first = answered[step.key]
+            assert request == _request(step, kind), f"{step.name} reused a key for another request"
+            assert answer == first and snapshot(account) == before, "a replay changed something"
+            continue
+        if keyed:
+            answered[step.key] = (_request(step, kind), answer)
         balance, limit = snapshot(account)[:2]
         assert limit >= 0
-        if name == "return":
+        if step.name == "return":
             assert balance >= 0
-        if name == "fee":
+        if step.name == "fee":
             assert balance + limit >= 0
     assert verify() == []
