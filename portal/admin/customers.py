@@ -3,11 +3,13 @@ from flask_admin import expose
 from flask_admin.form import rules
 from flask_admin.model.template import EndpointLinkRowAction
 from wtforms import PasswordField, SelectField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
+from portal.accounts import check_plan_currency
 from portal.admin.money import money_page
 from portal.admin.security import SecureModelView, money_formatters
 from portal.auth.passwords import hash_password
+from portal.ledger.errors import CurrencyMismatch
 from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
 from portal.models.auth import ROLES
 
@@ -49,9 +51,19 @@ class AccountView(SecureModelView):
         del form_class.currency
         return form_class
 
+    def on_model_change(self, form, model, is_created):
+        """The rule the API follows: only a VoIP plan in the account's currency."""
+        try:
+            check_plan_currency(model.voip_plan, model.currency)
+        except CurrencyMismatch as refused:
+            raise ValidationError(refused.message) from None
+
 
 class UserView(SecureModelView):
     column_list = ("email", "name", "role", "account", "active", "last_login_at")
+    #: A password hash is a secret even hashed: it can be attacked offline.
+    column_details_exclude_list = ("password_hash",)
+    column_export_exclude_list = ("password_hash",)
     column_searchable_list = ("email", "name")
     column_filters = ("role", "active")
     form_columns = ("email", "name", "role", "account", "active", "password")

@@ -1,14 +1,16 @@
 """The admin's money form for one account: payment, return, credit, return credit, adjustment."""
 import uuid
+from decimal import Decimal
 
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from portal.audit import Actor
 from portal.extensions import db
+from portal.formatting import money
 from portal.ledger import operations
 from portal.ledger.balance import available
 from portal.ledger.errors import LedgerError
@@ -25,7 +27,8 @@ OPERATIONS = {
 
 class MoneyForm(FlaskForm):
     type = SelectField("Type", choices=[(key, label) for key, (label, _) in OPERATIONS.items()])
-    amount = DecimalField("Amount", places=None, validators=[DataRequired(), NumberRange(min=-10 ** 9, max=10 ** 9)])
+    #: Text, parsed by the ledger (the one place that knows what an amount may be), not by WTForms.
+    amount = StringField("Amount", validators=[DataRequired(), Length(max=40)])
     description = StringField("Description / reason", validators=[Length(max=1000)])
     #: Sent back with the form so a double click or a resubmitted page posts once.
     idempotency_key = HiddenField()
@@ -41,14 +44,15 @@ def money_page(view):
         _, operation = OPERATIONS[form.type.data]
         key = f"admin-money:{account.id}:{form.idempotency_key.data}"
         try:
-            operation(account, form.amount.data, Actor.for_user(current_user), form.description.data or "", key=key)
+            result = operation(account, form.amount.data, Actor.for_user(current_user), form.description.data or "",
+                               key=key)
         except LedgerError as refused:
             db.session.rollback()
             flash(refused.message, "error")
         else:
             db.session.commit()
-            flash(f"{OPERATIONS[form.type.data][0].split(' (')[0]} of {form.amount.data} {account.currency} recorded.",
-                  "success")
+            label = OPERATIONS[form.type.data][0].split(" (")[0]
+            flash(f"{label} of {money(abs(Decimal(result['amount'])), account.currency)} recorded.", "success")
             return redirect(url_for(".money_view", id=account.id))
     recent = db.session.scalars(db.select(LedgerTransaction).where(LedgerTransaction.account_id == account.id)
                                 .order_by(LedgerTransaction.id.desc()).limit(20)).all()
