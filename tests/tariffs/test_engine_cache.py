@@ -53,10 +53,8 @@ def peak_price(engine, world):
 
 
 @pytest.fixture
-def logged(caplog, monkeypatch):
-    """The cache's error log. (Alembic's logging setup, run by the test session's migrations,
-    disables loggers that exist before it: a process serving calls never runs it.)"""
-    monkeypatch.setattr(cache.log, "disabled", False)
+def logged(caplog):
+    """The cache's error log (still enabled after the session's migrations configured logging)."""
     with caplog.at_level(logging.ERROR, cache.log.name):
         yield caplog
 
