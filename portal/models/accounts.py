@@ -60,7 +60,7 @@ class Account(db.Model):
 
     voip_plan = relationship("VoipPlan")
     users = relationship("User", back_populates="account")
-    dial_rules = relationship("DialRule", back_populates="account", order_by="DialRule.position",
+    dial_rules = relationship("DialRule", back_populates="account", order_by="(DialRule.position, DialRule.id)",
                               cascade="all, delete-orphan")
 
     def __str__(self):
