@@ -125,6 +125,17 @@ def ledger_verify_command():
     click.echo("Ledger verified: every transaction balances and every cached balance matches its postings.")
 
 
+@ledger_group.command("expire-holds")
+def expire_holds_command():
+    """Close the holds of calls whose CDR never came once they lapse (run it from cron): they already
+    reserve nothing, but an open hold should mean a call that may still be going on."""
+    from portal.ledger.holds import expire_holds
+
+    count = expire_holds()
+    db.session.commit()
+    click.echo(f"expired {count} lapsed hold(s)")
+
+
 def init_commands(app):
     from portal.benchmarks import bench_group
     from portal.cdrs.commands import cdrs_group

@@ -6,6 +6,7 @@ MONEY_IN = {"oneOf": [MONEY, {"type": "number"}]}
 NULLABLE_MONEY = {"oneOf": [MONEY, {"type": "null"}]}
 TIME = {"type": "string", "examples": ["2026-10-05T14:03:00Z"]}
 PERIOD = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "examples": ["2026-10"]}
+HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 #: `GET /cdrs/{uuid}` must be able to name every call, so a uuid holds no `/`.
 CALL_UUID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^/]+$"}
 #: Requests a switch of the demo operator (`flask demo`) may send as they are.
@@ -70,7 +71,9 @@ SCHEMAS = {
     }, ["code", "currency", "billing", "balance", "credit_limit", "available", "voip_plan_id", "status"]),
     "TransactionCreate": obj({"type": {"enum": ["payment", "return", "credit", "return_credit", "adjustment"]},
                               "amount": MONEY_IN, "description": {"type": "string"}}, ["type", "amount"]),
-    "TransactionReceipt": obj({"id": {"oneOf": [{"type": "integer"}, {"type": "string"}]}, "type": {"type": "string"},
+    "TransactionReceipt": obj({"id": {"type": "integer", "description": "The ledger transaction's id; for credit "
+                                       "and return_credit (credit-limit changes, not money) the credit-limit event's "
+                                       "id: type tells which."}, "type": {"type": "string"},
                                "amount": MONEY, "balance": MONEY, "credit_limit": MONEY, "available": MONEY},
                               ["id", "type", "amount", "balance", "credit_limit", "available"]),
     "Transaction": obj({"id": {"type": "integer"}, "type": {"type": "string"}, "amount": MONEY,
@@ -87,12 +90,15 @@ SCHEMAS = {
     "Provider": obj({"id": {"type": "integer"}, "name": {"type": "string"}, "priority": {"type": "integer"},
                      "enabled": {"type": "boolean"}, "gateways": {"type": "array", "items": {"type": "object"}}},
                     ["id", "name", "gateways"]),
-    "Peak": obj({"timezone": {"type": "string"}, "weekdays": {"type": "array", "items": {"type": "integer",
+    "Peak": obj({"timezone": {"type": "string"}, "weekdays": {"type": "array", "minItems": 1, "items": {"type": "integer",
                                                                                          "minimum": 0,
                                                                                          "maximum": 6}},
-                 "start": {"type": "string", "examples": ["08:00"]}, "end": {"type": "string"},
-                 "holidays": nullable({"type": "string"}), "extra_holidays": {"type": "array",
-                                                                            "items": {"type": "string"}}},
+                 "start": {"type": "string", "pattern": HH_MM, "examples": ["08:00"]},
+                 "end": {"type": "string", "pattern": HH_MM,
+                         "description": "An end not after the start runs past midnight (22:00-06:00); "
+                                        "equal to it, the whole day."},
+                 "holidays": nullable({"type": "string", "description": "A holidays calendar: GB or GB-ENG"}),
+                 "extra_holidays": {"type": "array", "items": {"type": "string", "format": "date"}}},
                 ["timezone", "weekdays", "start", "end"]),
     "RetailPlanCreate": obj({"name": {"type": "string"}, "currency": {"type": "string"},
                              "decimals": {"type": "integer", "minimum": 0, "maximum": 6}, "peak": ref("Peak")},
@@ -252,8 +258,11 @@ def document():
         "/accounts/{code}/transactions": {
             "post": op("Post money: payment, return, credit, return_credit, adjustment", "admin", 201,
                        ref("TransactionReceipt"), _json(ref("TransactionCreate")),
-                       params=[code, {"name": "Idempotency-Key", "in": "header", "required": False,
-                                      "schema": {"type": "string", "maxLength": 128}}],
+                       params=[code, {"name": "Idempotency-Key", "in": "header", "required": True,
+                                      "description": "Required (DESIGN §4). The same key with the same request "
+                                                     "returns the first answer; with another request 409 "
+                                                     "idempotency_conflict.",
+                                      "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
                        errors=(400, 401, 403, 404, 409, 422)),
             "get": op("The account's ledger lines, newest first", "admin", 200, listing(ref("Transaction")),
                       params=[code, *PAGE], errors=(400, 401, 403, 404)),

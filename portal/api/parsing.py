@@ -8,6 +8,7 @@ from flask import request
 
 from portal.api import bp
 from portal.api.errors import ApiError
+from portal.ledger.amounts import DECIMAL_TEXT
 
 #: PostgreSQL text cannot hold U+0000: a value carrying one would fail in the database, not here.
 NUL = "\x00"
@@ -94,6 +95,9 @@ class Fields:
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
             self.errors[name] = "must be a decimal number or a string holding one"
+            return default
+        if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value.strip()):
+            self.errors[name] = "must be a decimal number"
             return default
         try:
             number = Decimal(value.strip() if isinstance(value, str) else value)

@@ -170,6 +170,13 @@ def import_rates_endpoint(kind, plan_id):
     return {"created": result.created, "updated": result.updated, "deleted": result.deleted}
 
 
+def _exported(value):
+    """Times as ISO 8601, increments as the integers they are, money as decimal strings."""
+    if value is None or isinstance(value, int):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 @bp.get("/<any('retail-plans', 'carrier-plans'):kind>/<int(max=2147483647):plan_id>/rates")
 @require_api("admin")
 def export_rates_endpoint(kind, plan_id):
@@ -178,8 +185,7 @@ def export_rates_endpoint(kind, plan_id):
         return Response(decks.export_csv(rate_model, plan.id), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="rates-{kind}-{plan.id}.csv"'})
     rows = decks.export_rows(rate_model, plan.id)
-    return {"items": [{k: (v.isoformat() if hasattr(v, "isoformat") else None if v is None else str(v))
-                       for k, v in row.items()} for row in rows]}
+    return {"items": [{k: _exported(v) for k, v in row.items()} for row in rows]}
 
 
 def _ban_prefixes(fields):

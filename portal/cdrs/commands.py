@@ -11,7 +11,6 @@ from flask.cli import AppGroup
 from portal.cdrs.ingest import Context, IngestResult, prepare, store
 from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv
 from portal.extensions import db
-from portal.ledger.holds import expire_holds
 
 cdrs_group = AppGroup("cdrs", help="Call detail records.")
 
@@ -130,11 +129,3 @@ def import_command(path, fmt, timezone, batch_size, layout, show_rejected):
     if len(totals.rejected) > show_rejected:
         click.echo(f"  … and {len(totals.rejected) - show_rejected} more")
 
-
-@cdrs_group.command("expire-holds")
-def expire_holds_command():
-    """Close the holds of calls whose CDR never came once they lapse (run it from cron): they already
-    reserve nothing, but an open hold should mean a call that may still be going on."""
-    count = expire_holds()
-    db.session.commit()
-    click.echo(f"expired {count} lapsed hold(s)")

@@ -12,13 +12,13 @@ STEP = Decimal(1).scaleb(-_COLUMN.scale)
 #: Every amount a Money column holds is below this in magnitude (NUMERIC(18, 6): twelve whole digits).
 LIMIT = Decimal(10) ** (_COLUMN.precision - _COLUMN.scale)
 #: A decimal string as JSON writes a number: no underscores (Python's Decimal takes "1_000"), no NaN.
-_DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def parse_amount(value):
     """A Decimal that a Money column holds exactly, from a Decimal, an int or a decimal string;
     anything else (a float, "1_000", 1e30, a seventh place) is InvalidAmount."""
-    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
+    if isinstance(value, str) and DECIMAL_TEXT.fullmatch(value.strip()):
         value = Decimal(value.strip())
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
         raise InvalidAmount('The amount must be a decimal number such as "12.50".', amount="must be a decimal number")

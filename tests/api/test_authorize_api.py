@@ -173,7 +173,7 @@ def test_lapsed_holds_are_closed_and_count_for_nothing(app, runner, switch_api, 
     assert holds(app) == {"lapse-1": "expired", "lapse-2": "open", "lapse-3": "open"}  # P4's own, on the way
     assert Decimal(api.get("/accounts/P4").get_json()["available"]) == Decimal(1) - Decimal(second["hold"])
     time.sleep(1.1)
-    result = runner.invoke(args=["cdrs", "expire-holds"])
+    result = runner.invoke(args=["ledger", "expire-holds"])
     assert result.exit_code == 0 and "expired 2 lapsed hold(s)" in result.output
     assert holds(app) == {"lapse-1": "expired", "lapse-2": "expired", "lapse-3": "expired"}
 
