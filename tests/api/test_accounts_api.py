@@ -56,6 +56,8 @@ def test_create_account_with_password_lets_the_customer_sign_in(api, plans, auth
     ({"billing": "barter"}, "billing"),
     ({"credit_limit": "-5"}, "credit_limit"),
     ({"credit_limit": "lots"}, "credit_limit"),
+    ({"billing": "postpaid", "credit_limit": "1_000"}, "credit_limit"),  # Python's Decimal would take it
+    ({"tax_rate": "２０"}, "tax_rate"),  # full-width digits
     ({"email": "not-an-address"}, "email"),
     ({"voip_plan_id": "one"}, "voip_plan_id"),
     ({"tax_rate": 120}, "tax_rate"),
