@@ -47,6 +47,11 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_REFRESH_EACH_REQUEST = True
 
+    #: Argon2id cost: argon2-cffi's defaults (RFC 9106's low-memory profile: 3 passes over 64 MiB).
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
+    ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "65536"))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "4"))
+
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds a token's age
 

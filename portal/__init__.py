@@ -75,8 +75,10 @@ def register_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     from portal import models  # noqa: F401  (registers every model with the metadata)
+    from portal.auth.passwords import init_passwords
     from portal.auth.session import init_login
 
+    init_passwords(app)
     init_login(app)
 
 

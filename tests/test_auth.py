@@ -56,7 +56,18 @@ def test_password_is_stored_as_argon2id(app, users):
     with app.app_context():
         stored = db.session.scalar(select(User).where(User.email == "admin@example.com")).password_hash
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    assert verify_password(stored, PASSWORD)
+    with app.app_context():
+        assert verify_password(stored, PASSWORD)
+
+
+def test_the_product_hashes_at_full_cost_unless_configured_otherwise(database_url):
+    """The suite hashes cheaply (conftest); an app built from the plain configuration does not."""
+    from portal import create_app
+    from portal.auth.passwords import hash_password
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x" * 40})
+    with app.app_context():
+        assert "$m=65536,t=3,p=4$" in hash_password("correct-horse-battery")
 
 
 @pytest.mark.parametrize("next_url, landing", [

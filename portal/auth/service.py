@@ -1,7 +1,7 @@
 """Checking credentials and changing passwords, apart from the HTTP views."""
 from sqlalchemy import select
 
-from portal.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from portal.auth.passwords import hash_password, needs_rehash, verify_nothing, verify_password
 from portal.extensions import db
 from portal.models import User
 from portal.models.types import utcnow
@@ -15,7 +15,7 @@ def authenticate(email, password):
     """The active user with these credentials, or None; equally slow either way."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_nothing(password)
         return None
     if not user.active or not verify_password(user.password_hash, password):
         return None
