@@ -1,4 +1,5 @@
 """POST /authorize and GET /rates/lookup against the demo operator, every reason code included."""
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -86,6 +87,58 @@ def test_blacklisted_number_is_blocked(switch_api, demo, app):
         db.session.commit()
     assert ask(switch_api, account="1001", callee="4915112345678")["reason"] == "blocked"
     assert ask(switch_api, account="1001", callee="4915999999999")["allowed"] is True
+
+
+def add_list_entries(app, entries):
+    """Black/white list rows (kind, prefix, owning account code or None for every account)."""
+    with app.app_context():
+        ids = dict(db.session.execute(select(Account.code, Account.id)).all())
+        db.session.add_all(NumberListEntry(kind=kind, prefix=prefix, account_id=ids[owner] if owner else None)
+                           for kind, prefix, owner in entries)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("entries, account, callee, reason", [
+    ([("blacklist", "4915112", "1001")], "1001", "4915112345678", "blocked"),
+    ([("blacklist", "4915112", "1001")], "1002", "4915112345678", None),  # 1001's blacklist binds 1001 only
+    ([("whitelist", "4915112", "1001")], "1001", "4915112345678", None),
+    ([("whitelist", "4915112", "1001")], "1001", "4915999999999", "blocked"),  # a whitelist admits only its own
+    ([("whitelist", "4915112", "1001")], "1002", "4915999999999", None),  # 1002 has no whitelist
+    ([("whitelist", "44", None)], "1002", "4915112345678", "blocked"),  # a global whitelist binds everyone
+    ([("whitelist", "4915", "1001"), ("blacklist", "4915112", None)], "1001", "4915112345678", "blocked"),
+])
+def test_per_account_blacklists_and_whitelists(app, switch_api, demo, entries, account, callee, reason):
+    add_list_entries(app, entries)
+    answer = ask(switch_api, account=account, callee=callee, uuid="listed-1")
+    assert (answer["allowed"], answer["reason"]) == (reason is None, reason)
+    if reason:
+        assert (answer["max_duration"], answer["hold"]) == (0, None)
+        assert holds(app) == {}
+    else:
+        assert holds(app) == {"listed-1": "open"}
+
+
+def test_postpaid_is_authorized_up_to_balance_plus_credit_then_refused_below_it(app, switch_api, demo):
+    with app.app_context():
+        plan_id = db.session.scalar(select(Account.voip_plan_id).where(Account.code == "1001"))
+        account = factories.account(code="PP1", billing="postpaid", voip_plan_id=plan_id)
+        operations.credit(account, Decimal("1.00"), ADMIN)
+        db.session.commit()
+    # No money of its own: the €1 credit limit buys 857 s of Germany Mobile at €0.07/min.
+    assert ask(switch_api, account="PP1", callee="4915112345678")["max_duration"] == 857
+    call = {"account": "PP1", "caller": "4930123456", "callee": "4915112345678", "start": NIGHT, "answer": NIGHT}
+    assert switch_api.post("/cdrs", json={"cdrs": [{**call, "uuid": "pp-1", "billsec": 600}]}).status_code == 200
+    # €0.70 spent: €0.30 of the limit left, 257 s.
+    answer = ask(switch_api, account="PP1", callee="4915112345678")
+    assert (answer["allowed"], answer["max_duration"]) == (True, 257)
+    # The next call ran past what the limit covered: it is charged all the same, and the account refused.
+    assert switch_api.post("/cdrs", json={"cdrs": [{**call, "uuid": "pp-2", "billsec": 300}]}).status_code == 200
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.code == "PP1"))
+        assert (account.balance, account.below_limit) == (Decimal("-1.05"), True)
+    answer = ask(switch_api, account="PP1", callee="4915112345678", uuid="pp-3")
+    assert (answer["allowed"], answer["reason"], answer["max_duration"], answer["hold"]) == (
+        False, "insufficient_funds", 0, None)
 
 
 def test_a_call_uuid_places_a_hold_once(switch_api, demo, app):
@@ -203,8 +256,11 @@ def test_ten_simultaneous_authorizations_never_promise_more_than_the_balance(swi
         operations.payment(account, Decimal("1.00"), ADMIN)
         db.session.commit()
 
+    start = threading.Barrier(10, timeout=30)
+
     def one(n):
         client = app.test_client()
+        start.wait()  # every thread ready before any asks: the ten requests really overlap
         response = client.post("/api/v1/authorize", headers={"Authorization": f"Bearer {switch_api.token}"},
                                json={"account": "P2", "callee": "4915112345678", "uuid": f"sim-{n}", "at": NIGHT})
         return response.get_json()
