@@ -55,6 +55,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds a token's age
 
+    #: Reverse proxies in front of the portal whose X-Forwarded-For/-Proto/-Host are believed (0: none).
+    #: The login throttle counts per client address, so behind a proxy this must say how many there are.
+    TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed sign-ins allowed per e-mail address and per client address.

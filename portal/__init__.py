@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from config import Config
+import config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,11 +16,12 @@ def create_app(config_overrides=None):
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
-    app.config.from_object(Config)
+    app.config.from_object(config.Config)
     if config_overrides:
         app.config.update(config_overrides)
     check_secret_key(app)
     secure_cookies(app)
+    trust_proxies(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
@@ -48,6 +49,15 @@ def secure_cookies(app):
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def trust_proxies(app):
+    """Behind a reverse proxy the client's address is in X-Forwarded-For; believe only the configured hops."""
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _instance_secret(instance_dir):

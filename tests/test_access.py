@@ -160,3 +160,70 @@ def test_successful_logins_do_not_count_against_the_throttle(client, auth, staff
     for _ in range(8):
         assert auth.login("admin@example.com", PASSWORD).status_code == 302
         auth.logout()
+
+
+def _post_routes(app, prefix_test):
+    with app.test_request_context():
+        return sorted({rule.build({name: 1 for name in rule.arguments})[1] for rule in app.url_map.iter_rules()
+                       if "POST" in rule.methods and prefix_test(rule.rule)})
+
+
+def test_every_form_post_outside_the_api_needs_a_csrf_token(app, client, auth, staff):
+    """Whatever form a later change adds, a POST without the token is refused before its view runs."""
+    admin_posts = _post_routes(app, lambda rule: rule.startswith("/admin"))
+    portal_posts = _post_routes(app, lambda rule: not rule.startswith(("/admin", "/api/", "/static")))
+    assert len(admin_posts) > 20 and {"/login", "/logout", "/password"} <= set(portal_posts)
+    auth.login("admin@example.com", PASSWORD)
+    for url in admin_posts:
+        response = client.post(url, data={"id": "1", "rowid": "1", "action": "delete", "name": "x"})
+        assert response.status_code == 400 and "form expired" in response.get_data(as_text=True), url
+    auth.logout()
+    auth.login("customer@example.com", PASSWORD)
+    for url in portal_posts:
+        assert client.post(url, data={"amount": "10"}).status_code == 400, url
+
+
+def _nav_links(page):
+    import re
+
+    return set(re.findall(r'href="(/[^"?#]*)', page))
+
+
+def test_navigation_shows_what_each_role_may_use(client, auth, staff):
+    auth.login("accountant@example.com", PASSWORD)
+    accountant = {link for link in _nav_links(client.get("/admin/").get_data(as_text=True))
+                  if link.startswith("/admin/") and not link.startswith("/admin/static")}
+    assert "/admin/invoice/" in accountant
+    assert accountant <= ACCOUNTANT_PAGES | {"/admin/invoice/close/", "/admin/invoice/receipts/"}, accountant
+    auth.logout()
+
+    auth.login("admin@example.com", PASSWORD)
+    admin = _nav_links(client.get("/admin/").get_data(as_text=True))
+    assert {"/admin/invoice/", "/admin/provider/", "/admin/account/"} <= admin
+    auth.logout()
+
+    auth.login("customer@example.com", PASSWORD)
+    customer = _nav_links(client.get("/").get_data(as_text=True))
+    assert {"/", "/invoices", "/profile"} <= customer
+    assert not any(link.startswith("/admin") for link in customer)
+
+
+def test_the_throttle_counts_the_client_behind_a_trusted_proxy(app, client, auth, staff):
+    """Behind one trusted proxy each client has its own count; without it X-Forwarded-For is ignored,
+    so a client cannot escape the throttle by making up addresses."""
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "2 per 15 minutes"
+
+    def attempt(address):
+        data = {"email": "nobody@example.com", "password": "wrong-password-123", "csrf_token": auth.csrf_token()}
+        return client.post("/login", data=data, headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("203.0.113.1"), attempt("203.0.113.2"), attempt("203.0.113.3")] == [401, 401, 429]
+
+    from tests.conftest import AuthActions, make_app
+
+    proxied = make_app(app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXY_HOPS=1,
+                       LOGIN_LIMIT_PER_ADDRESS="2 per 15 minutes")
+    client, auth = proxied.test_client(), AuthActions(proxied.test_client())
+    auth._client = client
+    assert [attempt("203.0.113.1"), attempt("203.0.113.1"), attempt("203.0.113.1")] == [401, 401, 429]
+    assert attempt("203.0.113.2") == 401

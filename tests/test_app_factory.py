@@ -59,3 +59,20 @@ def test_development_without_key_gets_a_random_persistent_one(database_url, tmp_
     second = create_app({"SECRET_KEY": "", "SQLALCHEMY_DATABASE_URI": database_url})
     assert len(first.config["SECRET_KEY"]) >= 32
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+
+
+def test_production_and_its_key_are_read_from_the_environment(database_url, monkeypatch):
+    monkeypatch.setenv("VOIP2BILL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "short")
+    importlib.reload(config)
+    try:
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+        monkeypatch.setenv("SECRET_KEY", "e" * 40)
+        importlib.reload(config)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+        assert app.config["ENV_NAME"] == "production" and app.secret_key == "e" * 40
+    finally:
+        monkeypatch.delenv("VOIP2BILL_ENV")
+        monkeypatch.delenv("SECRET_KEY")
+        importlib.reload(config)

@@ -93,7 +93,7 @@ def test_session_is_renewed_at_login(app, client, auth, users):
     auth.login("admin@example.com", PASSWORD)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(users["admin"])
+        assert session["_user_id"].startswith(f"{users['admin']}:")
 
 
 def test_idle_session_expires(app, client, auth, users):
@@ -134,3 +134,26 @@ def test_password_change_refuses_wrong_current_password(client, auth, users):
                                               "new_password": "brand-new-secret-1",
                                               "confirm": "brand-new-secret-1"})
     assert "The current password is wrong." in response.get_data(as_text=True)
+
+
+def test_a_password_change_ends_every_other_session_but_not_this_one(app, client, auth, users):
+    other = app.test_client()
+    other_auth = type(auth)(other)
+    other_auth.login("customer@example.com", PASSWORD)
+    auth.login("customer@example.com", PASSWORD)
+    assert other.get("/profile").status_code == 200
+    token = auth.csrf_token("/password")
+    client.post("/password", data={"csrf_token": token, "current_password": PASSWORD,
+                                   "new_password": "brand-new-secret-1", "confirm": "brand-new-secret-1"})
+    assert client.get("/profile").status_code == 200
+    stale = other.get("/profile")
+    assert stale.status_code == 302 and stale.headers["Location"].startswith("/login")
+
+
+def test_a_deactivated_user_is_signed_out_at_the_next_request(app, client, auth, users):
+    auth.login("admin@example.com", PASSWORD)
+    assert client.get("/admin/").status_code == 200
+    with app.app_context():
+        db.session.get(User, users["admin"]).active = False
+        db.session.commit()
+    assert client.get("/admin/").status_code == 302

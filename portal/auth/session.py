@@ -1,4 +1,5 @@
 """flask-login wiring and the role guards every view uses."""
+import hmac
 from functools import wraps
 
 from flask import abort, redirect, request, session, url_for
@@ -14,11 +15,15 @@ def init_login(app):
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id):
+    def load_user(session_id):
+        """The session's user while active and still on the password the session began with."""
         from portal.models import User
 
+        user_id, _, mark = session_id.partition(":")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        if user is None or not user.active or not hmac.compare_digest(mark, user.session_mark):
+            return None
+        return user
 
     @app.before_request
     def keep_session_alive():

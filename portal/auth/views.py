@@ -60,6 +60,8 @@ def password():
             flash(str(error), "danger")
         else:
             db.session.commit()
+            # The new password ends every other session; this one carries on under the new mark.
+            login_user(current_user._get_current_object())
             flash("Your password has been changed.", "success")
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form)

@@ -1,4 +1,5 @@
 """People who sign in, machine keys for the API, and the audit trail of who did what."""
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
@@ -48,7 +49,12 @@ class User(db.Model):
         return False
 
     def get_id(self):
-        return str(self.id)
+        """The id plus a mark of the password hash: changing the password ends every other session."""
+        return f"{self.id}:{self.session_mark}"
+
+    @property
+    def session_mark(self):
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
 
     def __str__(self):
         return self.email
