@@ -1,5 +1,7 @@
 """POST /cdrs in JSON and the three CSV formats, reading CDRs back, and re-rating."""
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -322,7 +324,69 @@ def test_rerate_after_a_tariff_fix_keeps_the_ledger_exact(app, api, switch_api, 
     assert balance(app) == Decimal(1000) - Decimal("0.05") - Decimal(1)
     assert api.post("/cdrs/rerate", json={"from": "2026-10-06T00:00:00Z",
                                           "to": "2026-10-07T00:00:00Z"}).get_json()["changed"] == 0
+    r1, r2 = call_ledger(app, "r1"), call_ledger(app, "r2")
+    # r1's first charge is reversed by a transaction pointing at it, then reposted at the new rate;
+    # r2 had no rate, so nothing to reverse: it is charged for the first time.
+    assert [(t.type, t.amount) for t in r1] == [("call_charge", Decimal("-0.07")),
+                                                ("call_reversal", Decimal("0.07")),
+                                                ("call_charge", Decimal("-0.05"))]
+    assert r1[1].corrects_id == r1[0].id
+    assert [(t.type, t.amount, t.corrects_id) for t in r2] == [("call_charge", Decimal(-1), None)]
+    assert [t.amount for t in live_charges(r1)] == [Decimal("-0.05")]
+    assert [t.amount for t in live_charges(r2)] == [Decimal(-1)]
     with app.app_context():
+        assert verify() == []
+
+
+def call_ledger(app, uuid):
+    """A CDR's call charges and their reversals, oldest first."""
+    with app.app_context():
+        return db.session.execute(
+            select(LedgerTransaction.id, LedgerTransaction.type, LedgerTransaction.amount,
+                   LedgerTransaction.corrects_id)
+            .join(Cdr, Cdr.id == LedgerTransaction.cdr_id).where(Cdr.uuid == uuid).order_by(LedgerTransaction.id)
+        ).all()
+
+
+def live_charges(transactions):
+    """The call charges no reversal in `transactions` points at."""
+    reversed_ids = {t.corrects_id for t in transactions if t.type == "call_reversal"}
+    return [t for t in transactions if t.type == "call_charge" and t.id not in reversed_ids]
+
+
+def test_rerate_of_one_account_leaves_the_others_calls_alone(app, api, switch_api, demo):
+    switch_api.post("/cdrs", json={"cdrs": [cdr("mine"), cdr("theirs", account="1002")]})
+    with app.app_context():
+        db.session.scalar(select(RetailRate).join(RetailPlan).where(
+            RetailPlan.name == "Standard EUR", RetailRate.prefix == "4915")).rate = Decimal("0.05")
+        db.session.commit()
+    response = api.post("/cdrs/rerate", json={"from": "2026-10-06T00:00:00Z", "to": "2026-10-07T00:00:00Z",
+                                              "account": "1002"})
+    assert response.get_json() == {"examined": 1, "changed": 1, "reversed": 1}
+    assert switch_api.get("/cdrs/theirs").get_json()["price"] == "0.050000"
+    assert switch_api.get("/cdrs/mine").get_json()["price"] == "0.070000"
+    assert [t.type for t in call_ledger(app, "mine")] == ["call_charge"]
+    assert (balance(app), balance(app, "1002")) == (Decimal("999.93"), Decimal("-0.05"))
+
+
+def test_the_same_cdr_posted_twice_at_once_is_stored_and_charged_once(app, switch_api, demo):
+    start = threading.Barrier(2, timeout=30)
+
+    def post(_):
+        client = app.test_client()
+        start.wait()  # both requests in flight together, as two switch nodes retrying one call would be
+        response = client.post("/api/v1/cdrs", headers={"Authorization": f"Bearer {switch_api.token}"},
+                               json={"cdrs": [cdr("twice")]})
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(post, range(2)))
+    assert [status for status, _ in answers] == [200, 200]
+    assert sorted((body["accepted"], body["duplicates"]) for _, body in answers) == [(0, 1), (1, 0)]
+    assert [t.type for t in call_ledger(app, "twice")] == ["call_charge"]
+    assert balance(app) == Decimal("999.93")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Cdr).where(Cdr.uuid == "twice")) == 1
         assert verify() == []
 
 
