@@ -125,6 +125,19 @@ def test_csv_deck_round_trips_through_the_export(api, retail, provider):
     assert api.get(f"/carrier-plans/{carrier['id']}/rates?format=csv").get_data(as_text=True) == text
 
 
+def test_a_deck_exported_and_replaced_into_its_own_plan_comes_back_unchanged(api, retail):
+    api.post(f"/retail-plans/{retail['id']}/rates", json={"mode": "merge", "rates": DECK["rates"] + [
+        {"prefix": "387", "destination": 'Bosnia, "Mobile"', "rate": "0.1", "connect_fee": "0.015", "t1": 60},
+        {"prefix": "33", "rate": "0.021", "effective_from": "2027-01-01T00:00:00Z"},
+        {"prefix": "33", "rate": "0.02", "effective_to": "2027-01-01T00:00:00Z"}]})
+    as_json = api.get(f"/retail-plans/{retail['id']}/rates").get_json()
+    as_csv = api.get(f"/retail-plans/{retail['id']}/rates?format=csv").get_data(as_text=True)
+    # replace deletes the deck and inserts the file's rows: the same six rows, nothing updated.
+    assert post_csv(api, retail, as_csv, mode="replace").get_json() == {"created": 6, "updated": 0, "deleted": 6}
+    assert api.get(f"/retail-plans/{retail['id']}/rates").get_json() == as_json
+    assert api.get(f"/retail-plans/{retail['id']}/rates?format=csv").get_data(as_text=True) == as_csv
+
+
 def test_bad_csv_lines_are_named_by_line_number(api, retail):
     text = "prefix,rate,t1\n44,0.02,30\n4x,0.02,1\n45,abc,1\n"
     response = api.post(f"/retail-plans/{retail['id']}/rates", data=text, headers={"Content-Type": "text/csv"})
