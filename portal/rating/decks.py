@@ -33,7 +33,9 @@ class Deck:
 
     def __init__(self, plan: RetailPlan | CarrierPlan, calendar: PeakCalendar | None) -> None:
         self.plan = plan
-        self.index = PrefixIndex(plan.rates)
+        # The schedule goes with the rows: two rows of this plan that tie are compared at the
+        # price in force, peak or not.
+        self.index = PrefixIndex(plan.rates, None if calendar is None else lambda at: calendar.band(at)[0])
         self.calendar = calendar
         self.step = quantum(plan.decimals)
 

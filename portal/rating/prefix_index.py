@@ -33,18 +33,29 @@ Tables = dict[int, dict[int, object]]
 Probes = tuple[tuple[Callable[[int], object], int, int], ...]
 
 
+class _Contested(tuple):
+    """A key's rows, best first, among which two took effect at the same moment and one has a
+    peak price: which of those is cheaper depends on the band at the answer time."""
+
+    __slots__ = ()
+
+
 class PrefixIndex:
     """The rows of one deck by prefix and by exact number.
 
     Several rows for one key are allowed when their effective windows differ (a new deck loaded
-    ahead of its date). Where windows overlap, the row that took effect last wins, then the
-    cheaper one, so the answer never depends on the order rows were given in. Numbers are
-    strings of ASCII digits, as normalization makes them.
+    ahead of its date). Where windows overlap, the row that took effect last wins: it is the
+    newer deck, superseding the older even when dearer. Rows that took effect at the same moment
+    tie, and the tie goes to the lower price in force (the peak price in peak time, by
+    `in_peak`, the deck's schedule), then the lower connect fee, never the dearer row; so the
+    answer never depends on the order rows were given in. Numbers are strings of ASCII digits,
+    as normalization makes them.
     """
 
-    __slots__ = ("_numbers", "_probes", "_several", "_tables")
+    __slots__ = ("_in_peak", "_numbers", "_probes", "_several", "_tables")
 
-    def __init__(self, rates: Iterable[Rate]) -> None:
+    def __init__(self, rates: Iterable[Rate], in_peak: Callable[[datetime], bool] | None = None) -> None:
+        self._in_peak = in_peak
         self._tables: Tables = {}
         several: dict[str, list[Rate]] = {}
         numbers: dict[str, list[Rate]] = {}
@@ -74,7 +85,7 @@ class PrefixIndex:
     def exact(self, number: str, at: datetime) -> Rate | None:
         """The exact-number row for `number` in effect at `at` (UTC)."""
         rows = self._numbers.get(number)
-        return None if rows is None else _in_effect(rows, at)
+        return None if rows is None else _in_effect(rows, at, self._in_peak)
 
     def longest(self, number: str, at: datetime) -> Rate | None:
         """The row of the longest prefix of `number` that has a row in effect at `at` (UTC)."""
@@ -88,7 +99,7 @@ class PrefixIndex:
                 if entry is not None:
                     if entry is not _SEVERAL:
                         return entry
-                    rate = _in_effect(self._several[number[:length]], at)
+                    rate = _in_effect(self._several[number[:length]], at, self._in_peak)
                     if rate is not None:
                         return rate
         return None
@@ -97,7 +108,7 @@ class PrefixIndex:
         """An exact-number row if there is one in effect, else the longest prefix."""
         if self._numbers:
             rows = self._numbers.get(number)
-            if rows is not None and (rate := _in_effect(rows, at)) is not None:
+            if rows is not None and (rate := _in_effect(rows, at, self._in_peak)) is not None:
                 return rate
         return self.longest(number, at)
 
@@ -195,13 +206,25 @@ def _probe_plan(tables: Tables) -> list[Probes]:
 
 
 def _best_first(rows: list[Rate]) -> tuple[Rate, ...]:
+    """Latest start first, then cheapest off-peak: the order `_in_effect` reads rows in."""
     ordered = sorted(rows, key=lambda rate: (rate.rate, rate.connect_fee))
     ordered.sort(key=lambda rate: rate.effective_from or _EARLIEST, reverse=True)  # stable
+    starts = [rate.effective_from for rate in ordered]
+    if len(set(starts)) < len(starts) and any(rate.rate_peak is not None for rate in ordered):
+        return _Contested(ordered)
     return tuple(ordered)
 
 
-def _in_effect(rows: tuple[Rate, ...], at: datetime) -> Rate | None:
+def _in_effect(rows: tuple[Rate, ...], at: datetime, in_peak: Callable[[datetime], bool] | None) -> Rate | None:
+    """The best row in effect at `at`: the first, unless rows that took effect with it are
+    contested and `at` is in peak, when the peak prices decide."""
     for rate in rows:
         if rate.in_effect(at):
+            if type(rows) is _Contested and in_peak is not None and in_peak(at):
+                start = rate.effective_from
+                return min(
+                    (row for row in rows if row.effective_from == start and row.in_effect(at)),
+                    key=lambda row: (row.rate if row.rate_peak is None else row.rate_peak, row.connect_fee),
+                )
             return rate
     return None

@@ -13,6 +13,7 @@ from portal.rating import (
     RATED,
     CarrierPlan,
     DialRule,
+    PeakSchedule,
     Provider,
     Rate,
     RatingEngine,
@@ -168,6 +169,70 @@ def test_an_exact_number_rule_in_any_plan_beats_every_prefix():
         "33123456789",
         Decimal("0.5000"),
     )
+
+
+EXACT = "33123456789"
+EXACT_DEAR = plan(5, number(EXACT, "0.50"), prefix("33", "0.01"))
+EXACT_CHEAP = plan(6, number(EXACT, "0.40"))
+
+
+@pytest.mark.parametrize(
+    ("links", "plan_id", "price"),
+    [
+        # Both plans have the exact number: the lower link priority wins even when dearer...
+        (((5, "", 0), (6, "", 1)), 5, "0.5000"),
+        (((5, "", 1), (6, "", 0)), 6, "0.4000"),
+        # ...and on equal priority the lower rate, whichever plan is linked first.
+        (((5, "", 0), (6, "", 0)), 6, "0.4000"),
+        (((6, "", 0), (5, "", 0)), 6, "0.4000"),
+        # A plan whose caller condition the caller does not meet takes no part.
+        (((5, "", 0), (6, "1", 0)), 5, "0.5000"),
+    ],
+)
+def test_exact_number_rules_in_two_linked_plans_go_to_the_lower_priority_then_the_lower_rate(links, plan_id, price):
+    rating = engine(*links, retail=[EXACT_DEAR, EXACT_CHEAP]).rate(1, "442071234567", EXACT, AT, 60)
+    assert (rating.trace["match"], rating.trace["retail_plan"]["id"], rating.price) == ("exact", plan_id, Decimal(price))
+
+
+LONDON_DAY = PeakSchedule("Europe/London", range(5), "08:00", "19:00")
+PEAK_AT = AT  # Tuesday 11:00 in London
+OFF_PEAK_AT = AT + timedelta(hours=10)  # Tuesday 21:00 in London
+
+
+def peak_plan(plan_id, *rates, peak=LONDON_DAY):
+    return RetailPlan(plan_id, f"Retail {plan_id}", "GBP", peak=peak, rates=rates)
+
+
+@pytest.mark.parametrize(
+    ("retail", "at", "plan_id", "price", "band"),
+    [
+        # Equal off-peak rates: in peak the peak prices decide.
+        ([peak_plan(7, prefix("33", "0.02", rate_peak="0.09")), peak_plan(8, prefix("33", "0.02", rate_peak="0.05"))],
+         PEAK_AT, 8, "0.0500", "peak"),
+        # Off-peak the tie stays a tie (same rate, same fee): the plan linked first.
+        ([peak_plan(7, prefix("33", "0.02", rate_peak="0.09")), peak_plan(8, prefix("33", "0.02", rate_peak="0.05"))],
+         OFF_PEAK_AT, 7, "0.0200", "off-peak"),
+        # Cheaper off-peak but dearer in peak: each band has its own winner.
+        ([peak_plan(7, prefix("33", "0.01", rate_peak="0.09")), peak_plan(8, prefix("33", "0.02", rate_peak="0.05"))],
+         PEAK_AT, 8, "0.0500", "peak"),
+        ([peak_plan(7, prefix("33", "0.01", rate_peak="0.09")), peak_plan(8, prefix("33", "0.02", rate_peak="0.05"))],
+         OFF_PEAK_AT, 7, "0.0100", "off-peak"),
+        # A plan without a schedule competes with its one price.
+        ([peak_plan(7, prefix("33", "0.04"), peak=None), peak_plan(8, prefix("33", "0.02", rate_peak="0.05"))],
+         PEAK_AT, 7, "0.0400", "off-peak"),
+    ],
+)
+def test_a_tie_on_prefix_and_priority_compares_the_price_in_force_peak_included(retail, at, plan_id, price, band):
+    rating = engine((7, "", 0), (8, "", 0), retail=retail).rate(1, "", "33212345678", at, 60)
+    assert (rating.trace["retail_plan"]["id"], rating.price, rating.trace["band"]) == (plan_id, Decimal(price), band)
+
+
+@pytest.mark.parametrize(("at", "price", "band"), [(PEAK_AT, "0.0300", "peak"), (OFF_PEAK_AT, "0.0100", "off-peak")])
+def test_two_rows_of_one_plan_for_one_prefix_tie_on_the_price_in_force(at, price, band):
+    rates = engine((7, "", 0), retail=[peak_plan(7, prefix("33", "0.01", rate_peak="0.10"),
+                                                 prefix("33", "0.02", rate_peak="0.03"))])
+    rating = rates.rate(1, "", "33212345678", at, 60)
+    assert (rating.price, rating.trace["band"]) == (Decimal(price), band)
 
 
 def test_rates_in_effect_at_the_answer_time_are_the_only_eligible_ones():
