@@ -1,6 +1,8 @@
 """`flask cdrs import`: a file through the pipeline in committed batches; run again, nothing doubles."""
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
+import click._termui_impl
 import pytest
 from sqlalchemy import func, select
 
@@ -8,6 +10,8 @@ from portal.cdrs import commands
 from portal.extensions import db
 from portal.ledger.verify import verify
 from portal.models import Account, Cdr, LedgerTransaction
+
+SAMPLES = Path(__file__).parent / "cdrs" / "samples"
 
 
 @pytest.fixture
@@ -34,7 +38,8 @@ def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
     write_native(path, 250, bad_every=50)
     result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "40"])
     assert result.exit_code == 0, result.output
-    assert "accepted 245, of which rated 245; duplicates 0; rejected 5" in result.output
+    # Not a terminal: the bar's label is printed once, before the summary.
+    assert result.output.startswith("Importing cdrs.csv\naccepted 245, of which rated 245; duplicates 0; rejected 5")
     assert "row 49: billsec" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Cdr)) == 245
@@ -44,6 +49,41 @@ def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
         assert db.session.scalar(select(Account.balance).where(Account.code == "1002")) == -expected_total(
             n for n in range(250) if n % 50 != 49)
         assert verify() == []
+
+
+def test_on_a_terminal_the_progress_bar_runs_from_0_to_100_percent(runner, demo, tmp_path, monkeypatch):
+    # click draws the bar only on a terminal; the runner's output is not one.
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda _stream: True)
+    path = tmp_path / "cdrs.csv"
+    write_native(path, 30)
+    result = runner.invoke(args=["cdrs", "import", str(path), "--batch-size", "10"])
+    assert result.exit_code == 0, result.output
+    frames = [frame for frame in result.output.split("\r") if frame.startswith("Importing cdrs.csv  [")]
+    assert frames[0].endswith("0%") and not frames[0].endswith("100%")
+    assert frames[-1].startswith("Importing cdrs.csv  [" + "#" * 36 + "]  100%")
+    assert result.output.endswith("accepted 30, of which rated 30; duplicates 0; rejected 0\n")
+
+
+def test_a_freeswitch_file_goes_through_the_command(app, runner, demo):
+    command = ["cdrs", "import", str(SAMPLES / "freeswitch.csv"), "--format", "freeswitch", "--timezone",
+               "Europe/London"]
+    result = runner.invoke(args=command)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("accepted 9, of which rated 4; duplicates 0; rejected 1\n"
+                                  "  row 7: account: required\n")
+    with app.app_context():
+        calls = {uuid[:8]: (status, price) for uuid, status, price in db.session.execute(
+            select(Cdr.uuid, Cdr.status, Cdr.price))}
+        # A UK caller to UK mobile: the UK callers' deck, €0.048/min, 120 s. Its unanswered calls cost 0.
+        assert calls["a5c9f6c0"] == ("rated", Decimal("0.096")) and calls["e29ff0ae"] == ("rated", 0)
+        # 00 33… to France, Monday 15:00 in London: Standard EUR at peak, €0.035/min for 30 minutes.
+        assert calls["e2fe712e"] == ("rated", Decimal("1.05")) and calls["e34619ac"] == ("rated", 0)
+        assert [status for status, _ in calls.values()].count("unknown_account") == 5  # 1003-1005: not ours
+        balances = dict(db.session.execute(select(Account.code, Account.balance)).all())
+        assert (balances["1001"], balances["1002"]) == (Decimal(1000) - Decimal("0.096"), Decimal("-1.05"))
+        assert verify() == []
+    again = runner.invoke(args=command)
+    assert "accepted 0, of which rated 0; duplicates 9; rejected 1" in again.output
 
 
 def test_an_interrupted_import_is_finished_by_running_it_again(app, runner, demo, tmp_path):
