@@ -114,7 +114,8 @@ ledger_group = AppGroup("ledger", help="The double-entry ledger.")
 
 @ledger_group.command("verify")
 def ledger_verify_command():
-    """Check that every transaction sums to zero and every cached balance equals its postings."""
+    """Check that every transaction sums to zero, every posting is in its ledger account's currency and
+    every cached balance equals its postings."""
     from portal.ledger.verify import verify
 
     problems = verify()
@@ -122,7 +123,8 @@ def ledger_verify_command():
         click.echo(problem, err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found.")
-    click.echo("Ledger verified: every transaction balances and every cached balance matches its postings.")
+    click.echo("Ledger verified: every transaction balances, every posting is in its account's currency and "
+               "every cached balance matches its postings.")
 
 
 @ledger_group.command("expire-holds")

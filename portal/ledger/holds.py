@@ -7,10 +7,11 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import audit
 from portal.extensions import db
 from portal.ledger.balance import available
 from portal.ledger.errors import LedgerError
-from portal.models import Hold
+from portal.models import Account, Hold
 from portal.models.types import utcnow
 
 
@@ -63,11 +64,17 @@ def settle_hold(call_uuid, now=None):
     return hold
 
 
-def expire_holds(now=None, account_id=None):
+def expire_holds(now=None, account_id=None, actor=audit.SYSTEM):
     """Mark lapsed holds expired (one account's, or everyone's); returns how many. Lapsed holds
-    already count for nothing in `available`: this makes their status say so."""
+    already count for nothing in `available`: this makes their status say so. A run that expired
+    any leaves one audit event with their number (each hold row keeps its call, amount and times)."""
     now = now or utcnow()
     query = update(Hold).where(Hold.status == "open", Hold.expires_at <= now)
     if account_id is not None:
         query = query.where(Hold.account_id == account_id)
-    return db.session.execute(query.values(status="expired", closed_at=now)).rowcount
+    count = db.session.execute(query.values(status="expired", closed_at=now)).rowcount
+    if count:
+        # Authorization runs this under the account's lock: the row is in the session, get() is free.
+        scope = ("account", db.session.get(Account, account_id).code) if account_id is not None else ("holds", "all")
+        audit.record(actor, "expire_holds", *scope, count=count, lapsed_by=now)
+    return count

@@ -1,5 +1,6 @@
 """The money operations the source documents name (DESIGN §4). Each locks the account, checks its
-rule, posts, audits, and flushes; the caller commits. A refused operation raises and changes nothing.
+rule, posts, audits (who, and why: the description), and flushes; the caller commits. A refused
+operation raises and changes nothing.
 """
 from collections import defaultdict
 from decimal import Decimal
@@ -35,7 +36,7 @@ def receipt(account, type_, amount, record_id):
             "credit_limit": money_text(account.credit_limit), "available": money_text(available(account))}
 
 
-def _once(account, key, request, run):
+def once_per_key(account, key, request, run):
     """Lock the account and return `run(locked)`, unless `key` was used: then the first answer (or a
     refusal of another request). The lock comes before the claim so that the claim is written inside
     the transaction a refusal rolls back (see `portal.ledger.idempotency`)."""
@@ -65,10 +66,11 @@ def payment(account, amount, actor, description="", key=None):
                   account=locked, amount=amount, currency=locked.currency, description=description or "Payment",
                   actor=actor)
         clear_limit_flag(locked)
-        audit.record(actor, "payment", "account", locked.code, amount=amount, transaction=tx.id)
+        audit.record(actor, "payment", "account", locked.code, amount=amount, description=tx.description,
+                     transaction=tx.id)
         return receipt(locked, "payment", amount, tx.id)
 
-    return _once(account, key, _request("payment", account, amount, description), run)
+    return once_per_key(account, key, _request("payment", account, amount, description), run)
 
 
 def return_payment(account, amount, actor, description="", key=None):
@@ -82,10 +84,11 @@ def return_payment(account, amount, actor, description="", key=None):
         tx = post("return", [(customer_ledger(locked), -amount), (system_ledger("cash", locked.currency), amount)],
                   account=locked, amount=-amount, currency=locked.currency, description=description or "Return",
                   actor=actor)
-        audit.record(actor, "return", "account", locked.code, amount=amount, transaction=tx.id)
+        audit.record(actor, "return", "account", locked.code, amount=amount, description=tx.description,
+                     transaction=tx.id)
         return receipt(locked, "return", -amount, tx.id)
 
-    return _once(account, key, _request("return", account, amount, description), run)
+    return once_per_key(account, key, _request("return", account, amount, description), run)
 
 
 def credit(account, amount, actor, description="", key=None):
@@ -114,10 +117,11 @@ def _change_limit(account, amount, type_, actor, description, key):
         db.session.add(event)
         db.session.flush()
         clear_limit_flag(locked)
-        audit.record(actor, type_, "account", locked.code, amount=amount, limit_before=before, limit_after=after)
+        audit.record(actor, type_, "account", locked.code, amount=amount, limit_before=before, limit_after=after,
+                     description=description)
         return receipt(locked, type_, amount, event.id)
 
-    return _once(account, key, _request(type_, account, amount, description), run)
+    return once_per_key(account, key, _request(type_, account, amount, description), run)
 
 
 def adjustment(account, amount, actor, reason, key=None):
@@ -137,7 +141,7 @@ def adjustment(account, amount, actor, reason, key=None):
                      transaction=tx.id)
         return receipt(locked, "adjustment", amount, tx.id)
 
-    return _once(account, key, _request("adjustment", account, amount, reason), run)
+    return once_per_key(account, key, _request("adjustment", account, amount, reason), run)
 
 
 def fee(account, amount, actor, description, require_funds=False, key=None):
@@ -150,15 +154,25 @@ def fee(account, amount, actor, description, require_funds=False, key=None):
         tx = post("fee", [(customer_ledger(locked), -amount), (system_ledger("fee_revenue", locked.currency), amount)],
                   account=locked, amount=-amount, currency=locked.currency, description=description, actor=actor)
         update_limit_flag(locked)
-        audit.record(actor, "fee", "account", locked.code, amount=amount, transaction=tx.id)
+        audit.record(actor, "fee", "account", locked.code, amount=amount, description=description,
+                     transaction=tx.id)
         return receipt(locked, "fee", -amount, tx.id)
 
-    return _once(account, key, _request("fee", account, amount, description), run)
+    return once_per_key(account, key, _request("fee", account, amount, description), run)
+
+
+def moves_money(cdr):
+    """Whether a rated call has anything to post: a price, or a cost owed to a known carrier. A free
+    call at no cost gets no transaction (one without postings would break the journal's rule)."""
+    return bool(cdr.price) or bool(cdr.cost and cdr.provider_id is not None)
 
 
 def charge_call(cdr, actor=audit.SYSTEM):
     """Post a rated call: price from the customer to call revenue, cost to the carrier's payable.
-    A call charge always posts (the call happened); the account is flagged if it fell below its limit."""
+    A call charge always posts (the call happened); the account is flagged if it fell below its limit.
+    Only a call with nothing to post (see `moves_money`) gets no transaction: None is returned."""
+    if not moves_money(cdr):
+        return None
     locked = lock_account(cdr.account_id)
     legs = [(customer_ledger(locked), -cdr.price), (system_ledger("call_revenue", locked.currency), cdr.price)]
     if cdr.cost and cdr.provider_id is not None:
@@ -167,15 +181,20 @@ def charge_call(cdr, actor=audit.SYSTEM):
     tx = post("call_charge", legs, account=locked, amount=-cdr.price, currency=locked.currency,
               description=f"Call to {cdr.number}", actor=actor, cdr_id=cdr.id)
     update_limit_flag(locked)
+    audit.record(actor, "call_charge", "account", locked.code, amount=cdr.price, cost=cdr.cost,
+                 description=tx.description, cdr=cdr.id, transaction=tx.id)
     return tx
 
 
 def charge_calls(cdrs, actor=audit.SYSTEM):
-    """Post many rated calls at once (CDR ingest): one lock and one balance update per account,
-    transactions and postings written with bulk inserts. Same journal as `charge_call`."""
+    """Post many rated calls at once (CDR ingest): one lock, one balance update and one audit event
+    per account (how many calls, their total, the first and last CDR id: an event per call would
+    double the rows an import writes), transactions and postings written with bulk inserts. Same
+    journal as `charge_call`, calls with nothing to post left out likewise."""
     by_account = defaultdict(list)
     for cdr in cdrs:
-        by_account[cdr.account_id].append(cdr)
+        if moves_money(cdr):
+            by_account[cdr.account_id].append(cdr)
     ledgers = {}
 
     def ledger_id(make, *args):
@@ -193,9 +212,9 @@ def charge_calls(cdrs, actor=audit.SYSTEM):
             {"type": "call_charge", "account_id": account_id, "amount": -cdr.price, "currency": locked.currency,
              "description": f"Call to {cdr.number}", "created_by": actor.label, "cdr_id": cdr.id, "created_at": now}
             for cdr in group])
-        ids = _new_charge_ids([cdr.id for cdr in group])
+        cdr_ids = [cdr.id for cdr in group]
         postings = []
-        for tx_id, cdr in zip(ids, group):
+        for tx_id, cdr in zip(_new_charge_ids(cdr_ids), group):
             postings += [(tx_id, customer, -cdr.price, locked.currency), (tx_id, revenue, cdr.price, locked.currency)]
             if cdr.cost and cdr.provider_id is not None:
                 payable = ledger_id(provider_payable, cdr.provider_id, cdr.cost_currency)
@@ -204,9 +223,12 @@ def charge_calls(cdrs, actor=audit.SYSTEM):
         bulk_insert(Posting.__table__, [
             {"transaction_id": tx, "ledger_account_id": ledger, "amount": amount, "currency": currency}
             for tx, ledger, amount, currency in postings if amount != 0])
-        locked.balance -= sum((cdr.price for cdr in group), Decimal(0))
+        total = sum((cdr.price for cdr in group), Decimal(0))
+        locked.balance -= total
         check_balance(locked)
         update_limit_flag(locked)
+        audit.record(actor, "call_charges", "account", locked.code, count=len(group), total=total,
+                     currency=locked.currency, first_cdr=min(cdr_ids), last_cdr=max(cdr_ids))
     db.session.flush()
 
 
@@ -239,7 +261,7 @@ def reverse(transaction, actor, description=""):
               corrects_id=transaction.id, cdr_id=transaction.cdr_id)
     if transaction.account is not None:
         update_limit_flag(transaction.account)
-    audit.record(actor, "reverse", "ledger_transaction", transaction.id, reversal=tx.id)
+    audit.record(actor, "reverse", "ledger_transaction", transaction.id, reversal=tx.id, description=tx.description)
     return tx
 
 

@@ -9,6 +9,7 @@ from portal.models import Account, LedgerAccount, LedgerTransaction, Posting
 
 def verify():
     """A list of problems (empty when the ledger is sound): unbalanced or one-legged transactions,
+    postings in another currency than their ledger account (its balance would add two currencies),
     and cached balances that differ from the sum of their postings."""
     problems = []
     unbalanced = db.session.execute(
@@ -27,6 +28,14 @@ def verify():
     ).all()
     for transaction_id, count in short:
         problems.append(f"transaction {transaction_id}: {count} posting(s), needs two or more")
+
+    foreign = db.session.execute(
+        select(Posting.id, Posting.currency, LedgerAccount.key, LedgerAccount.currency)
+        .join(LedgerAccount, LedgerAccount.id == Posting.ledger_account_id)
+        .where(Posting.currency != LedgerAccount.currency)
+    ).all()
+    for posting_id, currency, key, ledger_currency in foreign:
+        problems.append(f"posting {posting_id}: in {currency}, but ledger account {key} is in {ledger_currency}")
 
     sums = select(LedgerAccount.account_id, func.sum(Posting.amount).label("total")) \
         .join(Posting, Posting.ledger_account_id == LedgerAccount.id) \

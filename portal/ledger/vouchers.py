@@ -10,8 +10,7 @@ from portal.ledger.accounts import customer_ledger, system_ledger
 from portal.ledger.amounts import positive_amount
 from portal.ledger.errors import VoucherInvalid
 from portal.ledger.journal import post
-from portal.ledger.locks import lock_account
-from portal.ledger.operations import clear_limit_flag, receipt
+from portal.ledger.operations import clear_limit_flag, once_per_key, receipt
 from portal.models import Voucher
 from portal.models.types import utcnow
 
@@ -36,24 +35,31 @@ def create_vouchers(count, amount, currency, batch="", expires_at=None):
     return codes
 
 
-def redeem_voucher(account, code, actor):
-    """Top up `account` with a voucher in its currency; a used, expired or unknown code is refused."""
-    voucher = db.session.scalar(select(Voucher).where(Voucher.code_hash == _digest(code)).with_for_update())
-    if voucher is None or voucher.used_at is not None:
-        raise VoucherInvalid("This voucher code is unknown or already used.", code="invalid")
-    if voucher.expires_at is not None and voucher.expires_at <= utcnow():
-        raise VoucherInvalid("This voucher has expired.", code="expired")
-    if voucher.currency != account.currency:
-        raise VoucherInvalid(f"This voucher is in {voucher.currency}, the account in {account.currency}.",
-                             code="currency")
-    locked = lock_account(account.id)
-    tx = post("voucher", [(customer_ledger(locked), voucher.amount),
-                          (system_ledger("voucher_liability", locked.currency), -voucher.amount)],
-              account=locked, amount=voucher.amount, currency=locked.currency,
-              description=f"Voucher …{voucher.code_hint}", actor=actor)
-    voucher.used_at = utcnow()
-    voucher.used_by_account_id = locked.id
-    voucher.transaction_id = tx.id
-    clear_limit_flag(locked)
-    audit.record(actor, "voucher", "account", locked.code, amount=voucher.amount, voucher=voucher.id)
-    return receipt(locked, "voucher", voucher.amount, tx.id)
+def redeem_voucher(account, code, actor, key=None):
+    """Top up `account` with a voucher in its currency; a used, expired or unknown code is refused.
+    With `key`, the same redemption again (a resubmitted form) replays its first answer instead of
+    being refused as "already used"."""
+    request = {"operation": "voucher", "account": account.code, "voucher": _digest(code)}
+
+    def run(locked):
+        voucher = db.session.scalar(select(Voucher).where(Voucher.code_hash == request["voucher"]).with_for_update())
+        if voucher is None or voucher.used_at is not None:
+            raise VoucherInvalid("This voucher code is unknown or already used.", code="invalid")
+        if voucher.expires_at is not None and voucher.expires_at <= utcnow():
+            raise VoucherInvalid("This voucher has expired.", code="expired")
+        if voucher.currency != locked.currency:
+            raise VoucherInvalid(f"This voucher is in {voucher.currency}, the account in {locked.currency}.",
+                                 code="currency")
+        tx = post("voucher", [(customer_ledger(locked), voucher.amount),
+                              (system_ledger("voucher_liability", locked.currency), -voucher.amount)],
+                  account=locked, amount=voucher.amount, currency=locked.currency,
+                  description=f"Voucher …{voucher.code_hint}", actor=actor)
+        voucher.used_at = utcnow()
+        voucher.used_by_account_id = locked.id
+        voucher.transaction_id = tx.id
+        clear_limit_flag(locked)
+        audit.record(actor, "voucher", "account", locked.code, amount=voucher.amount, voucher=voucher.id,
+                     description=tx.description)
+        return receipt(locked, "voucher", voucher.amount, tx.id)
+
+    return once_per_key(account, key, request, run)

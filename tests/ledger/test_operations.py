@@ -1,9 +1,11 @@
 """Each money operation of DESIGN §4, its rule, and what a refusal leaves behind (nothing)."""
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from portal.audit import SYSTEM
 from portal.extensions import db
@@ -36,8 +38,10 @@ from portal.models import (
     LedgerTransaction,
     Posting,
     Provider,
+    Voucher,
 )
 from portal.models.types import utcnow
+from tests import factories
 from tests.ledger.conftest import ADMIN, CLERK
 
 D = Decimal
@@ -124,7 +128,7 @@ def test_fee_with_funds_check_refuses_what_the_account_cannot_pay(prepaid):
 
 
 def _rated_cdr(account, price, cost=0, provider=None):
-    cdr = Cdr(uuid=f"call-{account.code}-{price}-{utcnow().timestamp()}", account_code=account.code,
+    cdr = Cdr(uuid=f"call-{account.code}-{factories.next_number()}", account_code=account.code,
               account_id=account.id, callee="4420", number="4420", start=utcnow(), billsec=60, status="rated",
               price=price, currency=account.currency, cost=cost, cost_currency="EUR",
               provider_id=provider.id if provider else None)
@@ -166,8 +170,6 @@ def test_a_transaction_is_reversed_only_once(prepaid):
 
 
 def test_system_accounts_are_made_per_currency_on_first_use(app_ctx):
-    from tests import factories
-
     eur, usd = factories.account(currency="EUR"), factories.account(currency="USD")
     ops.payment(eur, D("1"), ADMIN)
     ops.payment(usd, D("1"), ADMIN)
@@ -175,42 +177,114 @@ def test_system_accounts_are_made_per_currency_on_first_use(app_ctx):
     assert keys == {"cash:EUR", "cash:USD"}
 
 
+def _payment(account):
+    ops.payment(account, D("5"), ADMIN, "Cheque 1234")
+    return {"description": "Cheque 1234", "amount": "5"}
+
+
+def _return(account):
+    ops.return_payment(account, D("5"), ADMIN, "Overpaid in May")
+    return {"description": "Overpaid in May", "amount": "5"}
+
+
+def _credit(account):
+    ops.credit(account, D("5"), ADMIN, "Trusted customer")
+    return {"description": "Trusted customer", "limit_before": "50.000000", "limit_after": "55.000000"}
+
+
+def _return_credit(account):
+    ops.return_credit(account, D("5"), ADMIN, "Late payer")
+    return {"description": "Late payer", "limit_before": "50.000000", "limit_after": "45.000000"}
+
+
+def _adjustment(account):
+    ops.adjustment(account, D("-5"), ADMIN, "Disputed call")
+    return {"reason": "Disputed call", "amount": "-5"}
+
+
+def _fee(account):
+    ops.fee(account, D("5"), ADMIN, "Number rental")
+    return {"description": "Number rental", "amount": "5"}
+
+
 def _voucher(account):
     [code] = create_vouchers(1, D("5"), account.currency)
-    return redeem_voucher(account, code, ADMIN)
+    answer = redeem_voucher(account, code, ADMIN)
+    voucher = db.session.scalar(select(Voucher).where(Voucher.transaction_id == answer["id"]))
+    return {"voucher": voucher.id, "description": f"Voucher …{voucher.code_hint}"}
 
 
 def _reversal(account):
     paid = db.session.get(LedgerTransaction, ops.payment(account, D("5"), SYSTEM)["id"])
-    return ops.reverse(paid, ADMIN)
+    reversal = ops.reverse(paid, ADMIN, "Cheque bounced")
+    return {"reversal": reversal.id, "description": "Cheque bounced"}
 
 
-#: Every operation of DESIGN §4, done by ADMIN on a postpaid account with money and credit.
-AUDITED = {
-    "payment": lambda account: ops.payment(account, D("5"), ADMIN),
-    "return": lambda account: ops.return_payment(account, D("5"), ADMIN),
-    "credit": lambda account: ops.credit(account, D("5"), ADMIN),
-    "return_credit": lambda account: ops.return_credit(account, D("5"), ADMIN),
-    "adjustment": lambda account: ops.adjustment(account, D("-5"), ADMIN, "Disputed call"),
-    "fee": lambda account: ops.fee(account, D("5"), ADMIN, "Number rental"),
-    "voucher": _voucher,
-    "reverse": _reversal,
-}
+def _call_charge(account):
+    cdr = _rated_cdr(account, D("0.25"))
+    tx = ops.charge_call(cdr, ADMIN)
+    return {"description": "Call to 4420", "cdr": cdr.id, "transaction": tx.id, "amount": "0.25"}
+
+
+def _call_charges(account):
+    cdrs = [_rated_cdr(account, D("0.25")), _rated_cdr(account, D("0.5"))]
+    ops.charge_calls(cdrs, ADMIN)
+    return {"count": 2, "total": "0.75", "currency": "EUR", "first_cdr": cdrs[0].id, "last_cdr": cdrs[1].id}
+
+
+#: Every operation of DESIGN §4, done by ADMIN on a postpaid account with money and credit (limit 50,
+#: balance 50); each answers what its audit event must say about why.
+AUDITED = {"payment": _payment, "return": _return, "credit": _credit, "return_credit": _return_credit,
+           "adjustment": _adjustment, "fee": _fee, "voucher": _voucher, "reverse": _reversal,
+           "call_charge": _call_charge, "call_charges": _call_charges}
 
 
 @pytest.mark.parametrize("action", AUDITED)
-def test_every_operation_is_audited_with_who_and_when(postpaid, action):
+def test_every_operation_is_audited_with_who_when_and_why(postpaid, action):
     ops.credit(postpaid, D("50"), SYSTEM)
     ops.payment(postpaid, D("50"), SYSTEM)
-    AUDITED[action](postpaid)
+    why = AUDITED[action](postpaid)
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.actor == ADMIN.label)).all()
     assert event.action == action and event.at is not None
+    detail = json.loads(event.detail)
+    assert {name: detail.get(name) for name in why} == why
     if action == "reverse":
         reversed_tx = db.session.get(LedgerTransaction, int(event.object_id))
         assert (event.object_type, reversed_tx.type, reversed_tx.account_id) == (
             "ledger_transaction", "payment", postpaid.id)
     else:
         assert (event.object_type, event.object_id) == ("account", postpaid.code)
+
+
+def test_a_batch_of_call_charges_is_audited_once_per_account_never_per_call(app_ctx):
+    first, second = factories.account(), factories.account()
+    calls = {account.code: [_rated_cdr(account, D(price)) for price in ("0.1", "0.2", "0.3")]
+             for account in (first, second)}
+    ops.charge_calls([cdr for pair in zip(*calls.values()) for cdr in pair], ADMIN)  # accounts interleaved
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.actor == ADMIN.label)
+                                .order_by(AuditEvent.object_id)).all()
+    assert [(e.action, e.object_id) for e in events] == [("call_charges", code) for code in sorted(calls)]
+    for event in events:
+        cdrs = calls[event.object_id]
+        assert json.loads(event.detail) == {"count": 3, "total": "0.6", "currency": "EUR",
+                                            "first_cdr": cdrs[0].id, "last_cdr": cdrs[-1].id}
+    assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 6
+
+
+def test_a_call_with_neither_price_nor_cost_posts_nothing(prepaid):
+    """A free call (or one whose cost has no carrier to owe it to) has no postings to make: a
+    transaction without them would be a hole in the journal that verify reports."""
+    carrier = Provider(name="Carrier")
+    db.session.add(carrier)
+    db.session.flush()
+    free, uncarried = _rated_cdr(prepaid, D("0")), _rated_cdr(prepaid, D("0"), D("0.2"))
+    assert ops.charge_call(free) is None
+    ops.charge_calls([free, uncarried, _rated_cdr(prepaid, D("0.5")), _rated_cdr(prepaid, D("0"), D("0.1"), carrier)])
+    charged = db.session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.id)).all()
+    assert [(tx.amount, len(tx.postings)) for tx in charged] == [(D("-0.5"), 2), (D("0"), 2)]
+    assert free.id not in {tx.cdr_id for tx in charged} and uncarried.id not in {tx.cdr_id for tx in charged}
+    assert prepaid.balance == D("-0.5") and verify() == []
+    assert [e.action for e in db.session.scalars(select(AuditEvent))] == ["call_charges"]
 
 
 def test_voucher_tops_up_once(prepaid):
@@ -242,6 +316,39 @@ def test_holds_reserve_money_until_settled_or_expired(prepaid):
     assert available(prepaid, later) == D("10")  # a lapsed hold reserves nothing
     assert expire_holds(later) == 1
     assert db.session.get(Hold, second.id).status == "expired"
+
+
+def test_a_voucher_redeemed_again_with_its_key_replays_and_posts_nothing(prepaid):
+    [code, other] = create_vouchers(2, D("20"), "EUR")
+    first = redeem_voucher(prepaid, code, ADMIN, key="topup-1")
+    db.session.commit()
+    before = state(prepaid), db.session.scalar(select(func.count()).select_from(AuditEvent))
+    assert redeem_voucher(prepaid, code, ADMIN, key="topup-1") == first
+    assert (state(prepaid), db.session.scalar(select(func.count()).select_from(AuditEvent))) == before
+    with pytest.raises(IdempotencyConflict):
+        redeem_voucher(prepaid, other, ADMIN, key="topup-1")
+    db.session.rollback()
+    with pytest.raises(VoucherInvalid, match="already used"):  # without its key, a second use is refused
+        redeem_voucher(prepaid, code, ADMIN)
+    db.session.rollback()
+    assert state(prepaid) == before[0] and prepaid.balance == D("20") and verify() == []
+
+
+def test_expiring_holds_leaves_one_audit_event_per_run_that_expired_any(app_ctx):
+    first, second = factories.account(), factories.account()
+    for account in (first, second):
+        ops.payment(account, D("10"), SYSTEM)
+    now = utcnow()
+    for n, account in enumerate((first, first, second)):
+        place_hold(account, f"call-{n}", D("1"), 60, now=now)
+    later = now + timedelta(days=1)
+    assert expire_holds(later, first.id) == 2
+    assert expire_holds(later) == 1
+    assert expire_holds(later) == 0
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "expire_holds")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.object_type, e.object_id, json.loads(e.detail)["count"]) for e in events] == [
+        ("system", "account", first.code, 2), ("system", "holds", "all", 1)]
 
 
 def test_same_idempotency_key_posts_once(prepaid):
@@ -283,15 +390,25 @@ def test_bulk_statements_cannot_change_postings(prepaid, statement):
     assert verify() == []
 
 
-@pytest.mark.parametrize("statement", ["UPDATE postings SET amount = amount + 1", "DELETE FROM postings"])
+@pytest.mark.parametrize("statement", ["UPDATE postings SET amount = amount + 1, currency = 'USD'",
+                                       "DELETE FROM postings"])
 def test_postgresql_trigger_refuses_changes_to_postings(prepaid, statement):
+    """The database itself refuses: the statement goes through a plain connection, where the ORM's
+    guard (a session event) never runs, so only the trigger can stop it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the append-only trigger is PostgreSQL's; SQLite relies on the ORM guard")
     ops.payment(prepaid, D("1"), ADMIN)
     db.session.commit()
-    with pytest.raises(Exception, match="append-only"):
-        db.session.execute(text(statement))
-    db.session.rollback()
+    rows = select(Posting.id, Posting.transaction_id, Posting.ledger_account_id, Posting.amount,
+                  Posting.currency).order_by(Posting.id)
+    before = db.session.execute(rows).all()
+    with db.engine.connect() as connection:
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.exec_driver_sql(statement)
+        connection.rollback()
+    db.session.expire_all()
+    assert len(before) == 2 and db.session.execute(rows).all() == before
+    assert verify() == []
 
 
 def test_verify_finds_a_tampered_cached_balance(prepaid, runner):
@@ -325,6 +442,21 @@ def test_verify_reports_a_one_legged_transaction(prepaid, runner):
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code != 0
     assert f"transaction {lonely.id}: 1 posting(s), needs two or more" in result.output
+
+
+def test_verify_finds_a_posting_in_another_currency_than_its_ledger_account(prepaid, runner):
+    ops.payment(prepaid, D("3"), ADMIN)
+    cash = db.session.scalar(select(LedgerAccount).where(LedgerAccount.key == "cash:EUR"))
+    tampered = LedgerTransaction(type="adjustment", currency="EUR", amount=D(0), description="tampered")
+    db.session.add(tampered)
+    db.session.flush()
+    legs = [Posting(transaction_id=tampered.id, ledger_account_id=cash.id, amount=amount, currency="USD")
+            for amount in (D("1"), D("-1"))]  # balanced in USD, two legs: only the currency is wrong
+    db.session.add_all(legs)
+    db.session.commit()
+    assert verify() == [f"posting {leg.id}: in USD, but ledger account cash:EUR is in EUR" for leg in legs]
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code != 0 and f"posting {legs[0].id}: in USD" in result.output
 
 
 #: Just below what a Money column (NUMERIC(18, 6)) holds.
