@@ -3,6 +3,7 @@ cannot all be loaded."""
 import html
 import re
 from datetime import time
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -162,3 +163,20 @@ def test_tariff_pages_warn_while_the_newest_tariffs_cannot_all_be_loaded(app, ad
         db.session.commit()
         rating_engine()
     assert "Rating still uses" not in client.get("/admin/retail_rates/").get_data(as_text=True)
+
+
+def test_the_calls_list_shows_price_and_cost_with_their_places_and_currencies(app, client, auth):
+    """A call's price keeps its four places in the account's currency, its cost in the carrier's."""
+    from portal.models import Cdr
+    from portal.models.types import utcnow
+
+    with app.app_context():
+        factories.user(role="admin", email="boss@example.com")
+        account = factories.account(code="7001", currency="USD")
+        db.session.add(Cdr(uuid="list-1", account_id=account.id, account_code="7001", caller="1", callee="4930",
+                           number="4930", start=utcnow(), billsec=60, billable_seconds=60, price=Decimal("0.0679"),
+                           currency="USD", cost=Decimal("0.0144"), cost_currency="EUR", status="rated"))
+        db.session.commit()
+    auth.login("boss@example.com", factories.PASSWORD)
+    page = client.get("/admin/cdr/").get_data(as_text=True)
+    assert "$0.0679" in page and "€0.0144" in page

@@ -32,12 +32,14 @@ class HoldView(ReadOnlyModelView):
 
 
 class CdrView(ReadOnlyModelView):
-    column_list = ("start", "account_code", "caller", "callee", "number", "destination", "billsec",
-                   "billable_seconds", "price", "currency", "cost", "provider_name", "status")
+    column_list = ("start", "account_code", "caller", "number", "destination", "billsec",
+                   "billable_seconds", "price", "cost", "provider_name", "status")
+    column_labels = {"account_code": "Account", "billsec": "Billsec", "billable_seconds": "Billed s",
+                     "provider_name": "Carrier"}
     column_filters = ("status", "account_code", "start", "destination", "provider_name", "hangup_cause")
     column_searchable_list = ("uuid", "caller", "callee", "number")
     column_default_sort = ("start", True)
-    column_formatters = money_formatters("price")
+    column_formatters = money_formatters("price", "cost")
     page_size = 100
 
 

@@ -72,19 +72,23 @@ class SecureBaseView(RoleGuard, BaseView):
 
 
 def money_column(view, context, model, name):
-    """A money cell in the row's own currency (rates keep four places, amounts the currency's)."""
+    """A money cell in its own currency: per-minute rates and call prices keep their stored places
+    (at least four), other amounts the currency's."""
     from portal.formatting import money
 
     value = getattr(model, name)
-    currency = getattr(model, "currency", None) or getattr(getattr(model, "plan", None), "currency", None)
+    currency = getattr(model, CURRENCY_FIELDS.get(name, "currency"), None) or \
+        getattr(getattr(model, "plan", None), "currency", None)
     if value is None or currency is None:
         return value
-    if name in RATE_FIELDS:  # at least four places, more when the rate has them
+    if name in PRECISE_FIELDS:
         return money(value, currency, digits=max(4, -value.normalize().as_tuple().exponent))
     return money(value, currency)
 
 
-RATE_FIELDS = {"rate", "rate_peak", "connect_fee", "max_rate"}
+PRECISE_FIELDS = {"rate", "rate_peak", "connect_fee", "max_rate", "price", "cost"}
+#: Columns priced in another currency than the row's `currency` (a call's cost is the carrier's).
+CURRENCY_FIELDS = {"cost": "cost_currency"}
 
 
 def money_formatters(*names):
