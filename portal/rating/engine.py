@@ -17,7 +17,7 @@ from .increments import billable_seconds, charge
 from .lcr import Offer, as_route, candidates, carrying_quote, offers, quote_of, without_losses
 from .max_duration import DEFAULT_MAX_CALL_SECONDS, first_increment, max_duration
 from .money import ZERO, to_decimal
-from .normalize import DialRule, caller_digits, choose_rules, normalize
+from .normalize import DialRule, choose_rules, normalize
 from .peak import PeakCalendar, PeakSchedule
 from .prefix_index import SharedPrefixIndex
 from .results import (
@@ -102,8 +102,9 @@ class RatingEngine:
 
     An unknown VoIP plan id raises `UnknownVoipPlan` (see there why it is not a `no_rate`).
     Answer times are aware datetimes; a naive one is taken as UTC. The caller's number only
-    matters to caller-prefix conditions, by its digits; a missing one, or one that is not a
-    number (a name, a SIP URI), meets none of them.
+    matters to caller-prefix conditions, which are E.164 prefixes like the decks' (`44`), so it
+    is normalized with the same dial rules as the callee first: a UK customer's `07700 900123`
+    meets `44`. A missing caller, or one that is not a number (a name, a SIP URI), meets none.
     Answers stop at the first step that fails (its reason in `status`/`reason` and the trace),
     and their trace's `status` is `rated`, `allowed`, `found` or that reason.
     """
@@ -323,8 +324,11 @@ class RatingEngine:
             return BANNED, number, None, ()
         caller_number = ""
         if plan.needs_caller:
-            caller_number = caller_digits(caller)
-            trace["caller_digits"] = caller_number
+            caller_normalized = normalize(caller or "", rules, rules_from)
+            caller_number = caller_normalized.number or ""
+            trace["caller"] = caller
+            trace["caller_dial_rule"] = caller_normalized.rule.as_dict() if caller_normalized.rule else None
+            trace["caller_number"] = caller_normalized.number
         found = plan.index.find_all(number, at)
         retail_count = len(plan.links)
         quote = select_retail(plan.links, found[:retail_count], caller_number, at)

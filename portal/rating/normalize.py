@@ -92,15 +92,6 @@ def normalize(dialed: str, rules: Sequence[DialRule], rules_from: str | None = N
     return tuple.__new__(Normalized, (cleaned if valid else None, cleaned, applied, rules_from))
 
 
-def caller_digits(caller: str | None) -> str:
-    """A caller's number as caller-prefix conditions read it: its digits, written the ways
-    `normalize` accepts, else "" (anonymous, a name, a SIP URI), which meets no condition."""
-    text = (caller or "").strip()
-    if not (text.isascii() and text.isdigit()):
-        text = _without_separators(text)
-    return text if _is_digits(text) else ""
-
-
 def _without_separators(text: str) -> str:
     """`text` less the separators people write and a leading `+`."""
     text = _SEPARATORS.sub("", text)

@@ -20,10 +20,10 @@ class Link(NamedTuple):
 def select_retail(links: Sequence[Link], found: Sequence[Rate | None], caller: str, at: datetime) -> Quote | None:
     """The winning rate, given each linked plan's best row for the number (`found`, in link order).
 
-    Only plans whose caller-prefix condition starts the caller's digits take part. An exact-number
-    row beats any prefix, else the longest prefix wins; ties go to the lower link priority, then
-    the lower price in force (never the dearer one), then the lower connect fee, then the plan
-    linked first.
+    Only plans whose caller-prefix condition starts `caller` (normalized by the engine) take part.
+    An exact-number row beats any prefix, else the longest prefix wins; ties go to the lower link
+    priority, then the lower price in force (never the dearer one), then the lower connect fee,
+    then the plan linked first.
     """
     if len(links) == 1:  # the usual VoIP plan: nothing to break ties with
         link, rate = links[0], found[0]

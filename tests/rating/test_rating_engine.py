@@ -351,6 +351,54 @@ def test_tariffs_that_do_not_fit_together_are_refused_when_the_engine_is_built(b
         build()
 
 
+US = national_rules("US")
+
+
+@pytest.mark.parametrize(
+    ("caller", "account_rules", "plan_rules", "rule", "caller_number", "plan_id"),
+    [
+        # A UK customer's caller ID in national format meets the UK callers' condition...
+        ("07700 900123", national_rules("GB"), (), {"match": "0", "replace": "44"}, "447700900123", 1),
+        ("(020) 7123-4567", national_rules("GB"), (), {"match": "0", "replace": "44"}, "442071234567", 1),
+        ("0044 20 7123 4567", national_rules("GB"), (), {"match": "00", "replace": ""}, "442071234567", 1),
+        ("+44 20 7123 4567", (), (), None, "442071234567", 1),
+        # ...with the rules the callee gets: the account's, else the VoIP plan's.
+        ("07700 900123", (), national_rules("GB"), {"match": "0", "replace": "44"}, "447700900123", 1),
+        ("07700 900123", (DialRule("0", "33"),), national_rules("GB"), {"match": "0", "replace": "33"},
+         "337700900123", 2),
+        # Without rules a national number is only its digits, and meets no country's condition.
+        ("07700 900123", (), (), None, "07700900123", 2),
+        # A caller in international digits already is left as it is.
+        ("12125550123", national_rules("GB"), (), None, "12125550123", 3),
+        # A NANP caller dialing 10 digits gets its country code like a callee.
+        ("(212) 555-0123", (), US, {"match": "", "replace": "1"}, "12125550123", 3),
+        # Not a number: no condition is met, and the trace says so.
+        ("sip:07700900123@10.0.0.1", national_rules("GB"), (), None, None, 2),
+        ("anonymous", national_rules("GB"), (), None, None, 2),
+        ("٤٤٢٠٧٩٤٦", national_rules("GB"), (), None, None, 2),
+        ("12", (), (), None, None, 2),
+        (None, national_rules("GB"), (), None, None, 2),
+    ],
+)
+def test_the_caller_is_normalized_with_the_callees_dial_rules_before_caller_conditions(
+    caller, account_rules, plan_rules, rule, caller_number, plan_id
+):
+    nanp = plan(3, prefix("33", "0.01"))
+    rates = engine((1, "44", 0), (3, "1", 0), (2, "", 1), retail=[A_CONDITIONED, B_OPEN, nanp], dial_rules=plan_rules)
+    rating = rates.rate(1, caller, "+33 2 12 34 56 78", AT, 60, account_dial_rules=account_rules)
+    assert rating.trace["caller"] == caller
+    assert rating.trace["caller_dial_rule"] == rule
+    assert rating.trace["caller_number"] == caller_number
+    assert rating.trace["retail_plan"]["id"] == plan_id
+    authorization = rates.authorize(1, caller, "+33 2 12 34 56 78", AT, "10", account_dial_rules=account_rules)
+    assert authorization.trace["caller_number"] == caller_number
+
+
+def test_the_caller_is_left_out_of_the_trace_when_no_linked_plan_has_a_caller_condition():
+    rating = engine((2, "", 0), retail=[B_OPEN]).rate(1, "07700 900123", "33212345678", AT, 60)
+    assert {"caller", "caller_dial_rule", "caller_number"}.isdisjoint(rating.trace)
+
+
 def test_a_missing_caller_meets_only_unconditioned_retail_plans():
     rates = engine((1, "44", 0), (2, "", 1), retail=[A_CONDITIONED, B_OPEN])
     assert rates.rate(1, None, "33212345678", AT, 60).trace["retail_plan"]["id"] == 2

@@ -1,9 +1,10 @@
 """Dialed numbers become E.164 digits through ordered dial rules (DESIGN §3.1)."""
 
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from portal.rating import DialRule, choose_rules, national_rules, normalize
-from portal.rating.normalize import caller_digits
 
 GB = national_rules("GB")
 US = national_rules("US")
@@ -116,23 +117,6 @@ def test_separators_and_a_leading_plus_go_after_the_rules_too(rules, dialed, num
     assert normalize(dialed, rules).number == number
 
 
-@pytest.mark.parametrize(
-    ("caller", "digits"),
-    [
-        ("+44 20 7946 0000", "442079460000"),
-        ("442079460000", "442079460000"),
-        ("sip:442079460000@10.0.0.1", ""),
-        ("44abc", ""),
-        ("anonymous", ""),
-        ("٤٤٢٠", ""),
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_a_caller_that_is_not_a_number_has_no_digits_for_caller_conditions(caller, digits):
-    assert caller_digits(caller) == digits
-
-
 def test_3_and_15_digits_are_valid_numbers():
     assert normalize("112", ()).number == "112"
     assert normalize("123456789012345", ()).number == "123456789012345"
@@ -154,3 +138,27 @@ GLOBAL = (DialRule("0", "44"),)
 )
 def test_account_rules_else_voip_plan_rules_else_global_rules(account, plan, global_rules, source, rules):
     assert choose_rules(account, plan, global_rules) == (source, rules)
+
+
+HOMES = ("GB", "US", "DE")
+TARGETS = ("GB", "US", "DE", "FR", "IT", "CA", "AU", "JP", "IN", "BR")
+KINDS = (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE,
+         PhoneNumberType.PREMIUM_RATE, PhoneNumberType.VOIP)
+
+
+def dialed_from(home):
+    """(as dialed from `home`, its E.164 digits) for phonenumbers' example numbers of every kind
+    in several countries: the way a caller at home dials each (national format for their own
+    country, with the international prefix for others) and the `+` international format."""
+    for target in TARGETS:
+        for kind in KINDS:
+            example = phonenumbers.example_number_for_type(target, kind)
+            if example is not None:
+                e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)[1:]
+                yield phonenumbers.format_out_of_country_calling_number(example, home), e164
+                yield phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL), e164
+
+
+@pytest.mark.parametrize(("home", "dialed", "e164"), [(home, *case) for home in HOMES for case in dialed_from(home)])
+def test_national_rules_turn_what_a_caller_at_home_dials_into_e164(home, dialed, e164):
+    assert normalize(dialed, national_rules(home)).number == e164

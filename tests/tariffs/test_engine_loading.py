@@ -64,6 +64,15 @@ def test_account_dial_rules_apply(demo):
     assert result.number == "442071234567" and result.destination.prefix == "4420"
 
 
+def test_a_caller_in_national_format_meets_the_uk_callers_condition_through_the_accounts_rules(demo):
+    account = db.session.scalar(select(Account).where(Account.code == "1001"))
+    account.dial_rules = [DialRule(position=0, match="0", replace="44")]
+    db.session.commit()
+    result = rating_engine().rate(account.voip_plan_id, "020 7123 4567", "447700900123", TUESDAY_NIGHT, 60,
+                                  account_dial_rules=account_dial_rules(account))
+    assert (result.price, result.trace["caller_number"]) == (Decimal("0.0480"), "442071234567")
+
+
 def test_a_changed_rate_is_used_by_the_next_call(demo):
     before = db.session.scalar(select(TariffVersion.version))
     engine = rating_engine()
