@@ -8,6 +8,7 @@ from portal.admin.security import RoleGuard
 from portal.extensions import db
 from portal.models import Account, Alarm, Cdr, Invoice
 from portal.models.types import utcnow
+from portal.traffic import daily_traffic
 
 
 class DashboardView(RoleGuard, AdminIndexView):
@@ -27,4 +28,4 @@ class DashboardView(RoleGuard, AdminIndexView):
                 select(func.count()).select_from(Alarm).where(Alarm.status == "open")),
             "invoices": db.session.scalar(select(func.count()).select_from(Invoice)),
         }
-        return self.render("admin/dashboard.html", figures=figures)
+        return self.render("admin/dashboard.html", figures=figures, traffic=daily_traffic())
