@@ -1,19 +1,20 @@
 """`flask bench ingest`: a million CDRs from a CSV file through `flask cdrs import`: parsing, rating,
-CDR rows, ledger postings and balances, on scratch databases."""
+CDR rows, ledger postings and balances, on scratch databases. The figure is the command's own
+wall time, progress bar and summary included, as an operator importing a file would see it."""
 import csv
 import tempfile
 import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.benchmarks import bench_group, database_kinds, scratch_app
-from portal.cdrs.commands import import_file
 from portal.demo import demo_calls, load_demo
 from portal.extensions import db
 from portal.ledger.verify import verify
-from portal.models import Account, Posting
+from portal.models import Account, Cdr, Posting
 from portal.models.types import utcnow
 
 COLUMNS = ("uuid", "account", "caller", "callee", "start", "answer", "end", "billsec", "duration", "hangup_cause",
@@ -54,10 +55,15 @@ def bench_ingest_command(choice, count, batch_size):
                                f"{time.perf_counter() - started:.1f} s")
                 db.session.expunge_all()
                 started = time.perf_counter()
-                totals = import_file(path, "native", batch_size=batch_size)
+                # The scratch app's context is the current one, so the command imports into the
+                # scratch database, not the one the operator's `flask` points at.
+                current_app.cli.main(["cdrs", "import", str(path), "--format", "native", "--batch-size",
+                                      str(batch_size)], prog_name="flask", standalone_mode=False)
                 seconds = time.perf_counter() - started
+                stored = db.session.scalar(select(func.count()).select_from(Cdr))
+                rated = db.session.scalar(select(func.count()).select_from(Cdr).where(Cdr.status == "rated"))
                 postings = db.session.scalar(select(func.count()).select_from(Posting))
                 problems = verify()
-                click.echo(f"{kind}: {totals.accepted:,} CDRs ({totals.rated:,} rated, {len(totals.rejected)} "
-                           f"rejected) in {seconds:.1f} s = {totals.accepted / seconds:,.0f} CDRs/s; "
-                           f"{postings:,} postings; ledger verify: {'clean' if not problems else problems[:3]}")
+                click.echo(f"{kind}: {stored:,} CDRs stored ({rated:,} rated) by flask cdrs import in {seconds:.1f} s "
+                           f"= {stored / seconds:,.0f} CDRs/s; {postings:,} postings; "
+                           f"ledger verify: {'clean' if not problems else problems[:3]}")
