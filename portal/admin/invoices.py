@@ -51,7 +51,8 @@ class InvoiceView(ReadOnlyModelView):
     allowed_roles = ("admin", "accountant")
     list_template = "invoices/admin/list.html"
     column_list = ("number", "kind", "account", "period", "issued_at", "due_date", "status", "subtotal", "tax",
-                   "total", "currency", "pdf")
+                   "total", "pdf")
+    column_labels = {"issued_at": "Issued", "due_date": "Due", "pdf": "PDF", "account.code": "Account"}
     column_filters = ("period", "status", "kind", "currency", "account.code")
     column_searchable_list = ("number",)
     column_default_sort = ("issued_at", True)
