@@ -13,7 +13,9 @@ from portal.ledger.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     ReturnExceedsBalance,
+    VoucherInvalid,
 )
+from portal.ledger.vouchers import redeem_voucher
 from portal.models import IdempotencyRecord, LedgerTransaction
 from tests.ledger.conftest import ADMIN
 
@@ -33,7 +35,8 @@ def transactions():
     (lambda account, key: ops.credit(account, D("5"), ADMIN, key=key), CreditRequiresPostpaid),
     (lambda account, key: ops.return_credit(account, D("5"), ADMIN, key=key), CreditRequiresPostpaid),
     (lambda account, key: ops.fee(account, D("5"), ADMIN, "Rental", require_funds=True, key=key), InsufficientFunds),
-], ids=["return", "credit", "return_credit", "fee"])
+    (lambda account, key: redeem_voucher(account, "NO-SUCH-CODE", ADMIN, key=key), VoucherInvalid),
+], ids=["return", "credit", "return_credit", "fee", "voucher"])
 def test_a_refused_request_retried_with_its_key_is_refused_again_and_leaves_no_record(prepaid, operation, error):
     db.session.commit()  # nothing written yet in the transaction the operation starts
     for _ in range(2):

@@ -1,6 +1,8 @@
-"""Property test: any sequence of money operations on any accounts keeps both ledger invariants; an
-operation that is refused changes nothing (idempotency records included); a key used again replays
-its first answer for the same request and refuses any other."""
+"""Property test: any sequence of money operations and call holds on any accounts keeps the ledger's
+invariants after every step; an operation that needs funds never takes what is available below zero;
+an operation that is refused changes nothing (idempotency records included); a key used again
+replays its first answer for the same request and refuses any other."""
+from datetime import timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -10,13 +12,17 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.ledger import operations as ops
+from portal.ledger.balance import available
 from portal.ledger.errors import IdempotencyConflict, LedgerError
+from portal.ledger.holds import expire_holds, place_hold, settle_hold
+from portal.ledger.locks import lock_account
 from portal.ledger.verify import verify
 from portal.ledger.vouchers import create_vouchers, redeem_voucher
 from portal.models import (
     AuditEvent,
     Cdr,
     CreditLimitEvent,
+    Hold,
     IdempotencyRecord,
     LedgerTransaction,
     Posting,
@@ -74,6 +80,24 @@ def _voucher(account, step, used):
     redeem_voucher(account, code, ADMIN)
 
 
+def _place_hold(account, step):
+    """Authorization of a new call: reserve up to the step's amount, capped by what is available."""
+    place_hold(lock_account(account.id), f"prop-call-{factories.next_number()}", step.amount, step.pick * 60)
+
+
+def _settle_hold(account, step):
+    """The CDR of one of the account's calls in progress arrives."""
+    uuids = db.session.scalars(select(Hold.call_uuid).where(Hold.account_id == account.id, Hold.status == "open")
+                               .order_by(Hold.id)).all()
+    if uuids:
+        settle_hold(uuids[step.pick % len(uuids)])
+
+
+def _expire_holds(account, step):
+    """An expiry run up to some minutes ahead: the account's own (as authorization does) or everyone's."""
+    expire_holds(utcnow() + timedelta(minutes=step.pick), account.id if step.pick % 2 else None)
+
+
 #: name → (what a key's request is called, or None when the operation takes no key; how to run it)
 OPERATIONS = {
     "payment": ("payment", lambda a, s, _: ops.payment(a, s.amount, ADMIN, key=s.key)),
@@ -88,7 +112,13 @@ OPERATIONS = {
     "reversal": (None, lambda a, s, _: _reversal(a, s)),
     "reversal_again": (None, lambda a, s, _: _reversal_again(a, s)),
     "voucher": (None, _voucher),
+    "place_hold": (None, lambda a, s, _: _place_hold(a, s)),
+    "settle_hold": (None, lambda a, s, _: _settle_hold(a, s)),
+    "expire_holds": (None, lambda a, s, _: _expire_holds(a, s)),
 }
+#: What may only be done with money available: afterwards, available is not below zero (a hold takes
+#: at most what is there, so it never pushes available further down).
+NEEDS_FUNDS = ("fee", "place_hold")
 
 steps = st.lists(st.builds(
     Step,
@@ -105,9 +135,10 @@ def snapshot(account):
     """Everything an operation on `account` may change."""
     db.session.refresh(account)
     counts = tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (
-        LedgerTransaction, Posting, CreditLimitEvent, IdempotencyRecord, AuditEvent))
+        LedgerTransaction, Posting, CreditLimitEvent, IdempotencyRecord, AuditEvent, Hold))
     used = db.session.scalar(select(func.count()).select_from(Voucher).where(Voucher.used_at.isnot(None)))
-    return account.balance, account.credit_limit, account.below_limit, *counts, used
+    held = db.session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "open"))
+    return account.balance, account.credit_limit, account.below_limit, *counts, used, held
 
 
 def _request(step, kind):
@@ -128,6 +159,7 @@ def test_random_operations_keep_the_invariants(app_ctx, billing, steps):
         keyed = kind is not None and step.key is not None
         account = accounts[step.account]
         before = snapshot(account)
+        funds_before = available(account)
         try:
             answer = run(account, step, used_vouchers)
             db.session.commit()
@@ -141,13 +173,13 @@ def test_random_operations_keep_the_invariants(app_ctx, billing, steps):
             request, first = answered[step.key]
             assert request == _request(step, kind), f"{step.name} reused a key for another request"
             assert answer == first and snapshot(account) == before, "a replay changed something"
-            continue
-        if keyed:
-            answered[step.key] = (_request(step, kind), answer)
-        balance, limit = snapshot(account)[:2]
-        assert limit >= 0
-        if step.name == "return":
-            assert balance >= 0
-        if step.name == "fee":
-            assert balance + limit >= 0
-    assert verify() == []
+        else:
+            if keyed:
+                answered[step.key] = (_request(step, kind), answer)
+            balance, limit = snapshot(account)[:2]
+            assert limit >= 0
+            if step.name == "return":
+                assert balance >= 0
+            if step.name in NEEDS_FUNDS:
+                assert available(account) >= min(funds_before, 0), f"{step.name} spent money that was not there"
+        assert verify() == [], f"the ledger is broken after {step.name}"
