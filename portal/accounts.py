@@ -1,5 +1,6 @@
 """Creating and changing customer accounts: the rules the ledger relies on (fixed currency, a VoIP
 plan in that currency, credit only through credit events)."""
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from portal.auth.service import create_user
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.ledger.accounts import customer_ledger
+from portal.ledger.amounts import money_text
 from portal.ledger.errors import CurrencyMismatch
 from portal.ledger.operations import credit
 from portal.models import Account, Country, Currency, DialRule, User, VoipPlan
@@ -23,6 +25,16 @@ def check_plan_currency(plan, currency):
     if plan is not None and plan.currency != currency:
         raise CurrencyMismatch(f"VoIP plan {plan.name} is in {plan.currency}; the account is in {currency}.",
                                voip_plan_id="currency differs")
+
+
+def check_credit_needs_postpaid(billing, credit_limit):
+    """Only a postpaid account has a credit limit: prepaid with a limit above zero is
+    `credit_requires_postpaid` (the API and the admin both ask here)."""
+    if billing != "postpaid" and credit_limit > 0:
+        raise RuleError("credit_requires_postpaid",
+                        f"A prepaid account has no credit limit (here {money_text(credit_limit)}); only postpaid "
+                        "accounts have one: keep it postpaid, or return the credit first.",
+                        billing="prepaid has no credit limit", credit_limit="must be 0 for prepaid")
 
 
 def _voip_plan(plan_id, currency):
@@ -61,10 +73,8 @@ def create_account(data, actor):
     _check_reference(Country, data.get("country"), "country")
     _check_timezone(data.get("timezone") or "UTC")
     plan = _voip_plan(data.get("voip_plan_id"), data["currency"])
-    credit_limit = data.get("credit_limit") or 0
-    if credit_limit and data["billing"] != "postpaid":
-        raise RuleError("credit_requires_postpaid", "Only postpaid accounts have a credit limit.",
-                               credit_limit="prepaid accounts have none")
+    credit_limit = data.get("credit_limit") or Decimal(0)
+    check_credit_needs_postpaid(data["billing"], credit_limit)
     account = Account(code=data["code"], name=data["name"], email=data["email"], currency=data["currency"],
                       billing=data["billing"], voip_plan=plan, country=data.get("country"),
                       timezone=data.get("timezone") or "UTC", tax_rate=data.get("tax_rate") or 0,
@@ -94,9 +104,8 @@ def update_account(account, data, actor):
         raise RuleError("credit_limit_via_transactions",
                                "Change the credit limit with a credit or return_credit transaction.",
                                credit_limit="use POST /accounts/{code}/transactions")
-    if "billing" in data and data["billing"] == "prepaid" and account.credit_limit > 0:
-        raise RuleError("credit_requires_postpaid", "Return the credit before switching to prepaid.",
-                               billing="account still has a credit limit")
+    if "billing" in data:
+        check_credit_needs_postpaid(data["billing"], account.credit_limit)
     if "voip_plan_id" in data:
         account.voip_plan = _voip_plan(data["voip_plan_id"], account.currency)
     if "country" in data:

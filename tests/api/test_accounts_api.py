@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.auth.api_keys import revoke_api_key
 from portal.extensions import db
 from portal.ledger import operations
-from portal.models import Account, ApiKey, Cdr, CreditLimitEvent, IdempotencyRecord
+from portal.models import Account, ApiKey, Cdr, CreditLimitEvent, IdempotencyRecord, User
 from portal.models.types import utcnow
 from tests import factories
 
@@ -88,6 +88,7 @@ def test_malformed_json_is_a_400(api, body):
     ({"voip_plan_id": 999999}, 422, "unknown_voip_plan"),
     ({"currency": "XYZ"}, 422, "unknown_currency"),
     ({"timezone": "Mars/Olympus"}, 422, "unknown_timezone"),
+    ({"country": "ZZ"}, 422, "unknown_country"),
     ({"billing": "prepaid", "credit_limit": "10"}, 422, "credit_requires_postpaid"),
 ])
 def test_account_rules_answer_422(api, plans, fields, status, code):
@@ -95,12 +96,25 @@ def test_account_rules_answer_422(api, plans, fields, status, code):
         fields["voip_plan_id"] = plans["USD"]
     response = new_account(api, plans, **fields)
     assert (response.status_code, response.get_json()["error"]["code"]) == (status, code)
+    assert api.get("/accounts/5001").status_code == 404
 
 
 def test_duplicate_account_code_is_a_conflict(api, plans):
     new_account(api, plans)
     response = new_account(api, plans)
     assert (response.status_code, response.get_json()["error"]["code"]) == (409, "account_exists")
+
+
+def test_a_password_for_an_email_that_has_a_user_is_a_conflict(app, api, plans):
+    with app.app_context():
+        factories.user(role="admin", email="billing@acme.example")
+        db.session.commit()
+    response = new_account(api, plans, password="customer-secret-1", email="Billing@Acme.example")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "user_exists")
+    assert response.get_json()["error"]["fields"] == {"email": "taken"}
+    assert api.get("/accounts/5001").status_code == 404  # the account is not left behind without its user
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def test_unknown_account_is_404(api):
@@ -124,14 +138,18 @@ def test_patch_changes_what_it_may(api, plans):
     ({"credit_limit": "999"}, "credit_limit_via_transactions"),
     ({"code": "other"}, "code_immutable"),
     ({"billing": "prepaid"}, "credit_requires_postpaid"),
+    ({"country": "ZZ"}, "unknown_country"),
+    ({"timezone": "Mars/Olympus"}, "unknown_timezone"),
+    ({"voip_plan_id": 999999}, "unknown_voip_plan"),
 ])
 def test_patch_refuses_what_it_may_not(api, plans, change, code):
     new_account(api, plans)
     if change.get("voip_plan_id") == "USD":
         change["voip_plan_id"] = plans["USD"]
+    before = api.get("/accounts/5001").get_json()
     response = api.patch("/accounts/5001", json=change)
     assert (response.status_code, response.get_json()["error"]["code"]) == (422, code)
-    assert api.get("/accounts/5001").get_json()["currency"] == "EUR"
+    assert api.get("/accounts/5001").get_json() == before
 
 
 def test_patch_refuses_unknown_fields(api, plans):
@@ -255,6 +273,16 @@ def test_idempotency_key_replays_and_refuses_a_different_request(api, plans):
     assert api.get("/accounts/5001").get_json()["balance"] == "12.500000"
 
 
+def test_an_idempotency_key_reused_for_another_type_of_transaction_is_a_conflict(api, plans):
+    new_account(api, plans)
+    assert pay(api, "5001", "payment", "5", key="order-78").status_code == 201
+    response = pay(api, "5001", "credit", "5", key="order-78")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "idempotency_conflict")
+    account = api.get("/accounts/5001").get_json()
+    assert (account["balance"], account["credit_limit"]) == ("5.000000", "100.000000")
+    assert len(api.get("/accounts/5001/transactions").get_json()["items"]) == 1
+
+
 def test_a_money_request_without_an_idempotency_key_is_refused(api, plans):
     new_account(api, plans)
     response = api.post("/accounts/5001/transactions", json={"type": "payment", "amount": "5"})
@@ -364,6 +392,13 @@ def test_unknown_api_path_answers_json_404(api):
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 
+def test_a_method_an_endpoint_does_not_take_answers_json_405(api, plans):
+    new_account(api, plans)
+    response = api.client.delete("/api/v1/accounts/5001", headers={"Authorization": f"Bearer {api.token}"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (405, "method_not_allowed")
+    assert api.get("/accounts/5001").status_code == 200
+
+
 def test_api_key_command_prints_the_key_last_and_stores_a_hash(app, runner):
     result = runner.invoke(args=["api-key", "create", "edge-1", "--role", "switch"])
     assert result.exit_code == 0
@@ -373,6 +408,14 @@ def test_api_key_command_prints_the_key_last_and_stores_a_hash(app, runner):
         assert key.role == "switch" and token not in (key.key_hash, key.key_prefix)
         assert len(key.key_hash) == 64
     assert app.test_client().get("/api/v1/accounts/x", headers={"Authorization": f"Bearer {token}"}).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["customer", "accountant", ""])
+def test_api_key_command_refuses_a_role_keys_cannot_have(app, runner, role):
+    result = runner.invoke(args=["api-key", "create", "edge-3", "--role", role])
+    assert result.exit_code != 0 and "--role" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 0
 
 
 def test_api_key_revoke_command_refuses_the_key_from_then_on(app, runner):
