@@ -1,21 +1,34 @@
 """How money, times and numbers are shown to people: babel, in their currency, language and zone."""
+import copy
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.numbers import format_currency
 from flask_login import current_user
 
 
 def money(amount, currency, locale="en", digits=None):
     """`€1,234.50` for people; the stored value keeps all its places, display shows the currency's
-    own (or `digits`, e.g. 4 for per-minute rates)."""
+    own (or `digits`, e.g. 4 for per-minute rates), laid out as the locale writes money: `9,90 €`
+    and `0,0610 €` in German, `€9.90` and `€0.0610` in English."""
     if amount is None:
         return ""
     amount = Decimal(amount)
     if digits is None:
         return format_currency(amount, currency, locale=locale)
-    pattern = "¤#,##0" + ("." + "0" * digits if digits else "")
-    return format_currency(amount, currency, locale=locale, format=pattern, currency_digits=False)
+    return format_currency(amount, currency, locale=locale, format=_currency_pattern(locale, digits),
+                           currency_digits=False)
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale, digits):
+    """The locale's own currency pattern (symbol side, spacing, signs) with `digits` decimal places.
+    A copy: babel shares the locale's pattern object between callers."""
+    pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return pattern
 
 
 def local_time(value, zone="UTC", fmt="%Y-%m-%d %H:%M"):
