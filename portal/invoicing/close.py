@@ -29,7 +29,7 @@ from portal.invoicing.numbering import next_number
 from portal.invoicing.pdf import sha256
 from portal.invoicing.period import timezone
 from portal.invoicing.products import plans_of, products_of
-from portal.invoicing.statement import statement
+from portal.invoicing.statement import USAGE_UNIT, statement
 from portal.invoicing.usage import billed, mark_invoiced, uninvoiced_calls, usage_lines
 from portal.ledger.accounts import customer_ledger, system_ledger
 from portal.ledger.journal import post
@@ -93,8 +93,8 @@ def close_account(account_id, period, actor=audit.SYSTEM, annex=False, now=None)
 
     coverage = bundles.allocate(_bundle_calls(calls, start), [_allowance(p) for p in plans])
     lines = [*_fee_lines(plans, products, period.label, account.currency),
-             *(Line("usage", u.description, minutes(u.seconds), "min", to_minor(u.exact, account.currency), u.exact,
-                    "calls") for u in usage_lines(calls, start, period.label)),
+             *(Line("usage", u.description, minutes(u.seconds), USAGE_UNIT, to_minor(u.exact, account.currency),
+                    u.exact, "calls") for u in usage_lines(calls, start, period.label)),
              *_included_lines(plans, coverage, account.currency)]
     subtotal = sum((line.amount for line in lines), ZERO)
     tax = tax_on(subtotal, account.tax_rate, account.currency)
@@ -195,7 +195,7 @@ def _included_lines(plans, coverage, currency):
         of = "unlimited" if plan.unlimited else f"of {plan.included_minutes} min"
         calls = f"{len(used)} call{'s' if len(used) != 1 else ''}"
         description = f"{plan.name}: included minutes, {minutes(seconds)} {of} on {calls}"
-        lines.append(Line("plan", description, minutes(seconds), "min", -to_minor(credit, currency), -credit,
+        lines.append(Line("plan", description, minutes(seconds), USAGE_UNIT, -to_minor(credit, currency), -credit,
                           "included"))
     return lines
 

@@ -12,11 +12,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from portal.formatting import money
-from portal.invoicing.amounts import to_minor
 from portal.invoicing.pdf import render_pdf
 from portal.invoicing.period import Period, timezone
-from portal.invoicing.statement import Statement
-from portal.rating.money import ZERO
+from portal.invoicing.statement import USAGE_UNIT, Statement, amount_due, usage
 
 
 def locale_of(language):
@@ -40,7 +38,7 @@ class Formatter:
 
     def quantity(self, value, unit):
         """Minutes with two places; counts as they are."""
-        return format_decimal(value, "#,##0.00" if unit == "min" else "#,##0.##", locale=self.locale)
+        return format_decimal(value, "#,##0.00" if unit == USAGE_UNIT else "#,##0.##", locale=self.locale)
 
     def date(self, value: date, style="long"):
         return format_date(value, style, locale=self.locale) if value else ""
@@ -49,8 +47,13 @@ class Formatter:
         return self.date(moment.astimezone(self.zone).date(), style)
 
     def local_time(self, moment: datetime):
+        """Sortable, fixed width: the annex's column."""
         return format_datetime(moment.astimezone(self.zone), "yyyy-MM-dd HH:mm:ss", tzinfo=self.zone,
                                locale=self.locale)
+
+    def local_moment(self, moment: datetime):
+        """A date and time as the account's language writes them: `2 Dec 2026, 11:57`."""
+        return format_datetime(moment, "medium", tzinfo=self.zone, locale=self.locale)
 
     def percent(self, rate: Decimal):
         return format_percent(rate / 100, "#,##0.##%", locale=self.locale)
@@ -148,10 +151,26 @@ class Document:
 
     @property
     def amount_due(self):
-        """Postpaid: what the closing balance leaves to pay (never negative)."""
-        if self.statement is None or self.billing != "postpaid":
+        """What the closing balance leaves to pay (never negative): a prepaid balance usually covers
+        everything, so its invoices show 0."""
+        if self.statement is None:
             return None
-        return max(to_minor(-self.statement.closing, self.formatter.currency), ZERO)
+        return amount_due(self.statement.closing, self.formatter.currency)
+
+    @property
+    def prepaid(self):
+        """A prepaid account's invoice says what its balance paid; a credit note pays nothing."""
+        return self.kind == "invoice" and self.billing == "prepaid"
+
+    @property
+    def usage_paid(self):
+        """Prepaid: the usage paid from the balance (its calls, after included minutes)."""
+        return usage(self.lines)
+
+    @property
+    def fees_and_tax_paid(self):
+        """Prepaid: the rest of the total, taken from the balance at the close."""
+        return self.total - self.usage_paid
 
     def annex_rows(self):
         fmt = self.formatter

@@ -1,6 +1,6 @@
 """The monthly close: what an invoice holds, where each call goes, what the ledger records, and that
 running a month again makes nothing new."""
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,7 +23,7 @@ from portal.models import (
     RetailRate,
 )
 from portal.models.types import utcnow
-from tests.invoicing.conftest import DE_MOBILE, UK_FIXED, UK_MOBILE, at, customer_movement, invoice_of
+from tests.invoicing.conftest import DE_MOBILE, UK_FIXED, UK_MOBILE, at, customer_movement, invoice_of, pdf_text
 
 
 def test_usage_lines_per_destination_with_tax_and_totals(app, make_account, make_calls, close):
@@ -149,6 +149,29 @@ def test_statement_balances_chain_from_invoice_to_invoice(app, make_account, mak
         account = db.session.get(Account, november.account_id)
         assert account.balance == november.closing_balance - Decimal("0.06")  # the December call
         assert november.due_date == november.issued_at.date() + timedelta(days=app.config["PAYMENT_TERMS_DAYS"])
+
+
+@pytest.mark.parametrize("zone, last_call, issued, issued_there", [
+    # Auckland is UTC+13 in late October: its October ends at 31 Oct 11:00Z; half an hour later it is
+    # already 1 November there, still 31 October in UTC.
+    ("Pacific/Auckland", "2025-10-31 10:59", "2025-10-31 11:30", date(2025, 11, 1)),
+    # Honolulu is UTC−10: its October ends at 1 Nov 10:00Z; at 2 Nov 05:00Z it is still 1 November there.
+    ("Pacific/Honolulu", "2025-11-01 09:59", "2025-11-02 05:00", date(2025, 11, 1)),
+])
+def test_the_due_date_counts_the_payment_terms_from_the_issue_date_in_the_accounts_zone(
+        app, make_account, make_calls, monkeypatch, zone, last_call, issued, issued_there):
+    make_account("FAR", billing="postpaid", top_up="0", timezone=zone, language="en_GB")
+    make_calls("FAR", [(at(last_call), UK_FIXED, 60)])  # the month's last minute, there
+    monkeypatch.setattr("portal.invoicing.close.utcnow", lambda: at(issued))
+    with app.app_context():
+        assert run_period(Period.parse("2025-10"), "FAR", now=at(issued)).created
+        invoice = invoice_of("FAR")
+        due = issued_there + timedelta(days=app.config["PAYMENT_TERMS_DAYS"])
+        assert invoice.issued_at == at(issued) and invoice.issued_at.date() != issued_there
+        assert [call.invoice_id for call in db.session.scalars(select(Cdr))] == [invoice.id]
+        assert invoice.due_date == due
+        text = " ".join(pdf_text(invoice.pdf).split())
+    assert f"Issue date {issued_there:%-d %B %Y}" in text and f"Due date {due:%-d %B %Y}" in text
 
 
 def test_prepaid_invoices_have_no_due_date(app, make_account, make_calls, close):
