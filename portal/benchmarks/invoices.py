@@ -104,6 +104,10 @@ def _stored_annex(invoice):
     return annex
 
 
+def _count(number, noun):
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _render(invoice, annex):
     """Render an issued invoice again (the stored bytes stay what they are): seconds, MB, pages."""
     document = Document.of(invoice, invoice.account, annex)
@@ -150,8 +154,8 @@ def bench_invoices_command(choice, account_count, call_count, annex_calls):
 
             one_page = db.session.scalar(select(Invoice).where(Invoice.period == str(period)).order_by(Invoice.id))
             seconds, megabytes, pages = _render(one_page, None)
-            click.echo(f"{kind}: render {one_page.number} ({len(one_page.lines)} lines, {pages} page): "
-                       f"{seconds:.3f} s; peak memory {megabytes:.0f} MB")
+            click.echo(f"{kind}: render {one_page.number} ({_count(len(one_page.lines), 'line')}, "
+                       f"{_count(pages, 'page')}): {seconds:.3f} s; peak memory {megabytes:.0f} MB")
 
             heavy = Account(code="ANNEX", name="Annex customer", email="annex@example.com", currency="EUR",
                             billing="prepaid", voip_plan_id=plan_id, timezone="Europe/London",
@@ -162,7 +166,7 @@ def bench_invoices_command(choice, account_count, call_count, annex_calls):
             run_period(period, "ANNEX", annex=True)
             invoice = db.session.scalar(select(Invoice).join(Account).where(Account.code == "ANNEX"))
             seconds, megabytes, pages = _render(invoice, _stored_annex(invoice))
-            click.echo(f"{kind}: render {invoice.number} with a {annex_calls:,}-call annex ({pages} pages): "
+            click.echo(f"{kind}: render {invoice.number} with a {annex_calls:,}-call annex ({_count(pages, 'page')}): "
                        f"{seconds:.2f} s; peak memory {megabytes:.0f} MB")
             problems = verify()
             click.echo(f"{kind}: ledger verify: {'clean' if not problems else problems[:3]}")
