@@ -168,3 +168,35 @@ def test_no_page_shows_an_api_key_hash(app, client, account_id):
         assert key_hash not in page.get_data(as_text=True), path
     with app.app_context():
         assert db.session.get(ApiKey, key_id).key_hash == key_hash
+
+
+def edit_data(client, account_id, **fields):
+    path = f"/admin/account/edit/?id={account_id}"
+    data = {"csrf_token": account_form(client, path), "code": "7001", "name": "Customer", "email": "c@example.com",
+            "billing": "postpaid", "status": "active", "tax_rate": "0", "timezone": "UTC", "language": "en"}
+    return path, {**data, **fields}
+
+
+def test_the_admin_cannot_make_an_account_with_credit_prepaid(app, client, account_id):
+    assert submit(client, account_id, "credit", "100").status_code == 302
+    path, data = edit_data(client, account_id, billing="prepaid")
+    response = client.post(path, data=data, follow_redirects=True)
+    assert "A prepaid account has no credit limit (here 100.000000)" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Account, account_id).billing == "postpaid"
+    assert submit(client, account_id, "return_credit", "100").status_code == 302
+    path, data = edit_data(client, account_id, billing="prepaid")
+    assert client.post(path, data=data).status_code == 302
+    with app.app_context():
+        assert db.session.get(Account, account_id).billing == "prepaid"
+
+
+def test_code_and_currency_are_shown_but_cannot_be_changed_on_edit(app, client, account_id):
+    page = client.get(f"/admin/account/edit/?id={account_id}").get_data(as_text=True)
+    for name, value in (("code", "7001"), ("currency", "EUR")):
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*readonly[^>]*value="{value}"', page), name
+    path, data = edit_data(client, account_id, code="7999", currency="USD", name="Renamed")
+    assert client.post(path, data=data).status_code == 302
+    with app.app_context():
+        account = db.session.get(Account, account_id)
+        assert (account.code, account.currency, account.name) == ("7001", "EUR", "Renamed")

@@ -1,20 +1,36 @@
 """Customer accounts and the people who sign in."""
+from decimal import Decimal
+
 from flask_admin import expose
 from flask_admin.form import rules
 from flask_admin.model.template import EndpointLinkRowAction
-from wtforms import PasswordField, SelectField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from portal.accounts import check_plan_currency
+from portal.accounts import check_credit_needs_postpaid, check_plan_currency
 from portal.admin.money import money_page
 from portal.admin.security import SecureModelView, money_formatters
 from portal.auth.passwords import hash_password
-from portal.ledger.errors import CurrencyMismatch
+from portal.errors import DomainError
 from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
 from portal.models.auth import ROLES
 
 PROFILE = ("company_name", "company_website", "address", "city", "state", "zip_code", "country", "phone",
            "fax", "language", "note")
+
+
+class FixedField(StringField):
+    """A value shown read-only and never written: what a request posts for it is ignored, so a
+    crafted POST cannot change it either."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, render_kw={"readonly": True}, **kwargs)
+
+    def process_formdata(self, valuelist):
+        """Keep the object's value, whatever was posted."""
+
+    def populate_obj(self, obj, name):
+        """Never write it back."""
 
 
 class AccountView(SecureModelView):
@@ -29,7 +45,7 @@ class AccountView(SecureModelView):
     can_delete = False  # accounts with history are closed (status), never deleted
     form_create_rules = ("code", "name", "email", "currency", "billing", "voip_plan", "status", "tax_rate",
                          "timezone", rules.Header("Profile"), *PROFILE)
-    form_edit_rules = ("code", "name", "email", "billing", "voip_plan", "status", "tax_rate", "timezone",
+    form_edit_rules = ("code", "currency", "name", "email", "billing", "voip_plan", "status", "tax_rate", "timezone",
                        rules.Header("Profile"), *PROFILE)
     form_columns = ("code", "name", "email", "currency", "billing", "voip_plan", "status", "tax_rate",
                     "timezone", *PROFILE)
@@ -46,16 +62,21 @@ class AccountView(SecureModelView):
         return money_page(self)
 
     def get_edit_form(self):
-        """The currency is fixed at creation (every amount of the account is in it)."""
+        """The code (the switch's accountcode) and the currency (every amount of the account is in it)
+        are fixed at creation, as in the API: shown, never changed."""
         form_class = super().get_edit_form()
-        del form_class.currency
+        form_class.code = FixedField("Code")
+        form_class.currency = FixedField("Currency")
         return form_class
 
     def on_model_change(self, form, model, is_created):
-        """The rule the API follows: only a VoIP plan in the account's currency."""
+        """The rules the API follows: only a VoIP plan in the account's currency, and no credit limit
+        on a prepaid account."""
         try:
             check_plan_currency(model.voip_plan, model.currency)
-        except CurrencyMismatch as refused:
+            # A new account's limit is None until it is flushed; it starts at 0 (credit is a money page event).
+            check_credit_needs_postpaid(model.billing, model.credit_limit or Decimal(0))
+        except DomainError as refused:
             raise ValidationError(refused.message) from None
 
 
