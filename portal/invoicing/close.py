@@ -28,7 +28,7 @@ from portal.invoicing.errors import CurrencyMismatch, PeriodNotOver
 from portal.invoicing.numbering import next_number
 from portal.invoicing.pdf import sha256
 from portal.invoicing.period import timezone
-from portal.invoicing.products import plans_of, products_of
+from portal.invoicing.products import allowance, plans_of, products_of
 from portal.invoicing.statement import USAGE_UNIT, statement
 from portal.invoicing.usage import billed, mark_invoiced, uninvoiced_calls, usage_lines
 from portal.ledger.accounts import customer_ledger, system_ledger
@@ -91,7 +91,7 @@ def close_account(account_id, period, actor=audit.SYSTEM, annex=False, now=None)
             raise CurrencyMismatch(f"{offer.name} is in {offer.currency}, account {account.code} in "
                                    f"{account.currency}.", assignment=assignment.id)
 
-    coverage = bundles.allocate(_bundle_calls(calls, start), [_allowance(p) for p in plans])
+    coverage = bundles.allocate(_bundle_calls(calls, start), [allowance(p) for p in plans])
     lines = [*_fee_lines(plans, products, period.label, account.currency),
              *(Line("usage", u.description, minutes(u.seconds), USAGE_UNIT, to_minor(u.exact, account.currency),
                     u.exact, "calls") for u in usage_lines(calls, start, period.label)),
@@ -149,12 +149,6 @@ def _annex(calls, coverage):
                       by_call[call.id].price_after if call.id in by_call else call.price,
                       call.id in by_call and by_call[call.id].covered_seconds > 0)
             for call in calls if billed(call)]
-
-
-def _allowance(assignment):
-    plan = assignment.plan
-    return bundles.Allowance(assignment.id, tuple(p.prefix for p in plan.prefixes),
-                             None if plan.unlimited else plan.included_minutes * 60)
 
 
 def _bundle_calls(calls, start):

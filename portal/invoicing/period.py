@@ -32,6 +32,12 @@ class Period:
             raise InvalidPeriod("A period is a month written YYYY-MM, e.g. 2026-10.", period="YYYY-MM")
         return cls(int(match.group(1)), int(match.group(2)))
 
+    @classmethod
+    def containing(cls, moment, zone):
+        """The month `moment` falls in, in the time zone `zone`."""
+        local = moment.astimezone(timezone(zone))
+        return cls(local.year, local.month)
+
     def __str__(self):
         return f"{self.year:04d}-{self.month:02d}"
 

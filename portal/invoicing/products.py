@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 
 from portal import audit
 from portal.extensions import db
+from portal.invoicing.bundles import Allowance
 from portal.invoicing.errors import CurrencyMismatch, InvalidAssignment
 from portal.models import AccountPlan, AccountProduct, BundlePlan, BundlePrefix, Product
 from portal.rating.money import to_decimal
@@ -106,3 +107,10 @@ def products_of(account_id, period):
 def plans_of(account_id, period):
     """The account's plans billed for `period`, oldest assignment first: the order minutes are used in."""
     return _billed(AccountPlan, account_id, period)
+
+
+def allowance(assignment):
+    """A plan assignment's minutes for a month, as the allocation takes them."""
+    plan = assignment.plan
+    return Allowance(assignment.id, tuple(p.prefix for p in plan.prefixes),
+                     None if plan.unlimited else plan.included_minutes * 60)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.invoicing.bundles import Allowance, Call, allocate
+from portal.invoicing.pending import open_month_bundle
 from portal.invoicing.products import assign_plan, create_plan
 from portal.ledger.verify import verify
 from portal.models import Account, Cdr, LedgerTransaction
@@ -125,3 +126,34 @@ def test_an_unlimited_plan_covers_calls_to_its_prefixes_only(app, make_account, 
         lines = {line.description: line.amount for line in invoice_of("UNL").lines}
         assert lines["Mobile 0: included minutes, 50.00 unlimited on 1 call"] == Decimal("-3.00")
         assert lines["Germany Mobile (+4915): 1 call"] == Decimal("0.07")
+
+
+def test_while_its_month_is_open_a_call_a_plan_matches_says_its_minutes_are_settled_at_the_close(
+        app, make_account, make_calls, close):
+    make_account("OPEN", timezone="Europe/Berlin")
+    _plan(app, "OPEN", 10)
+    _plan(app, "OPEN", 20, starts_on=date(2025, 11, 1))  # not October's: no minutes for October calls
+    make_calls("OPEN", [(at("2025-10-05 09:00"), UK_MOBILE, 60), (at("2025-10-05 10:00"), UK_FIXED, 60),
+                        (at("2025-10-31 23:30"), UK_MOBILE, 60)])  # 00:30 on 1 November in Berlin
+
+    def notes():
+        return {(cdr.start.day, cdr.number): open_month_bundle(cdr) for cdr in db.session.scalars(select(Cdr))}
+
+    with app.app_context():
+        before = notes()
+        october, november = before[(5, UK_MOBILE)], before[(31, UK_MOBILE)]
+        assert october["note"] == "may be covered by included minutes of Mobile 10; settled at the month's close " \
+                                  "(2025-10)"
+        assert [plan["name"] for plan in october["plans"]] == ["Mobile 10"] and october["period"] == "2025-10"
+        assert [plan["name"] for plan in november["plans"]] == ["Mobile 10", "Mobile 20"]
+        assert november["period"] == "2025-11"
+        assert before[(5, UK_FIXED)] is None  # no plan for fixed lines
+    close()
+    make_calls("OPEN", [(at("2025-10-20 09:00"), UK_MOBILE, 60)])  # arrives after October was closed
+    with app.app_context():
+        after = notes()
+        # The close wrote what the minutes did into the trace; a late call gets no October minutes.
+        assert after[(5, UK_MOBILE)] is None
+        assert db.session.scalar(select(Cdr).where(Cdr.start == at("2025-10-05 09:00"))).trace["bundle"]
+        assert after[(20, UK_MOBILE)] is None
+        assert after[(31, UK_MOBILE)]["period"] == "2025-11"  # November is still open
