@@ -13,6 +13,7 @@ from portal.cdrs.ingest import ingest
 from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv, parse_json_records
 from portal.cdrs.rerate import rerate
 from portal.extensions import db
+from portal.invoicing.pending import open_month_bundle
 from portal.models import Account, Cdr, Invoice
 
 MAX_BATCH = 10_000
@@ -72,7 +73,11 @@ def get_cdr_endpoint(uuid):
                              .where(Cdr.uuid == uuid)).first()
     if row is None:
         raise ApiError(404, "not_found", f"There is no CDR {uuid}.")
-    return cdr_json(*row)
+    answer = cdr_json(*row)
+    pending = open_month_bundle(row[0])  # one call shown: worth the queries a list would multiply
+    if pending is not None:
+        answer["trace"] = {**(answer["trace"] or {}), "bundle": pending}
+    return answer
 
 
 @bp.get("/cdrs")

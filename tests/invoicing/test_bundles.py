@@ -157,3 +157,21 @@ def test_while_its_month_is_open_a_call_a_plan_matches_says_its_minutes_are_sett
         assert db.session.scalar(select(Cdr).where(Cdr.start == at("2025-10-05 09:00"))).trace["bundle"]
         assert after[(20, UK_MOBILE)] is None
         assert after[(31, UK_MOBILE)]["period"] == "2025-11"  # November is still open
+
+
+def test_the_api_shows_a_call_its_open_month_minutes_may_cover(app, client, make_account, make_calls, close):
+    from portal.auth.api_keys import create_api_key
+
+    make_account("SEEN")
+    _plan(app, "SEEN", 10)
+    make_calls("SEEN", [(at("2025-10-05 09:00"), UK_MOBILE, 60)])
+    with app.app_context():
+        _, token = create_api_key("switch-1", "switch")
+        uuid = db.session.scalar(select(Cdr.uuid))
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    pending = client.get(f"/api/v1/cdrs/{uuid}", headers=headers).get_json()["trace"]["bundle"]
+    assert pending["note"].startswith("may be covered by included minutes of Mobile 10")
+    close()
+    settled = client.get(f"/api/v1/cdrs/{uuid}", headers=headers).get_json()["trace"]["bundle"]
+    assert settled["covered_seconds"] == 60 and not settled.get("note", "").startswith("may be")
