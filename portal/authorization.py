@@ -2,18 +2,17 @@
 uuid, the price of that longest call is held so simultaneous calls cannot overspend (DESIGN §3, §4)."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
 from portal.ledger.balance import available
 from portal.ledger.holds import CallUuidConflict, call_hold, expire_holds, place_hold
 from portal.ledger.locks import lock_account
 from portal.models import Account
+from portal.models import DialRule as DialRuleRow
 from portal.models.types import utcnow
-from portal.rating import UnknownVoipPlan
+from portal.rating import DialRule, UnknownVoipPlan
 from portal.tariffs.cache import engine_and_lists
-from portal.tariffs.loader import account_dial_rules
 
 
 @dataclass
@@ -38,12 +37,28 @@ def _blocked(lists, account, number):
     return bool(whitelist) and not any(number.startswith(prefix) for prefix in whitelist)
 
 
+#: The account's figures and its own dial rules (in the order rating applies them) in one query,
+#: built once: authorization is the hot path, and building a statement costs more than running it.
+_ACCOUNT = (select(Account.id, Account.status, Account.voip_plan_id, Account.balance, Account.credit_limit,
+                   DialRuleRow.match, DialRuleRow.replace)
+            .outerjoin(DialRuleRow, DialRuleRow.account_id == Account.id)
+            .where(Account.code == bindparam("code"))
+            .order_by(DialRuleRow.position, DialRuleRow.id))
+
+
+def _account(code):
+    """(account row, its dial rules) or (None, ())."""
+    rows = db.session.connection().execute(_ACCOUNT, {"code": code}).all()
+    if not rows:
+        return None, ()
+    return rows[0], tuple(DialRule(row.match, row.replace) for row in rows if row.match is not None)
+
+
 def authorize(account_code, caller, callee, call_uuid=None, at=None):
     """Decide one call. With `call_uuid` the account is locked while its available money is read and
     the hold placed, so concurrent authorizations are served one after another; its lapsed holds
     are closed on the way. Asking again for a call that has its hold answers as the first time."""
-    account = db.session.scalar(select(Account).where(Account.code == account_code)
-                                .options(joinedload(Account.dial_rules)))
+    account, dial_rules = _account(account_code)
     if account is None:
         return Decision(False, "unknown_account")
     if account.status != "active":
@@ -61,8 +76,7 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     # counted against itself, and the answer is the one that placed it.
     money = available(account, now) if hold is None else hold.amount
     try:
-        answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, money,
-                                  account_dial_rules(account))
+        answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, money, dial_rules)
     except UnknownVoipPlan:
         return Decision(False, "no_rate")
     decision = Decision(answer.allowed, answer.reason, answer.number, answer.destination, answer.rate,
@@ -70,7 +84,7 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     if decision.allowed and _blocked(lists, account, answer.number):
         decision.allowed, decision.reason, decision.max_duration = False, "blocked", 0
     if decision.allowed and call_uuid:
-        hold = hold or place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now)
+        hold = hold or place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now, money)
         decision.max_duration = min(decision.max_duration, hold.max_duration)
         decision.hold_amount = hold.amount
     return decision

@@ -1,19 +1,20 @@
 """What a customer may still spend."""
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.extensions import db
 from portal.models import Hold
 from portal.models.types import utcnow
 
+#: Built once: every authorization runs it.
+_OPEN_HOLDS = select(func.coalesce(func.sum(Hold.amount), Decimal(0))).where(
+    Hold.account_id == bindparam("account_id"), Hold.status == "open", Hold.expires_at > bindparam("now"))
+
 
 def open_holds(account, now=None):
     """Money reserved by calls still in progress (a lapsed hold reserves nothing)."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Hold.amount), Decimal(0)))
-        .where(Hold.account_id == account.id, Hold.status == "open", Hold.expires_at > (now or utcnow()))
-    )
+    total = db.session.connection().execute(_OPEN_HOLDS, {"account_id": account.id, "now": now or utcnow()}).scalar()
     return total if total is not None else Decimal(0)
 
 

@@ -23,6 +23,9 @@ from portal.tariffs.loader import load_engine, load_number_lists
 
 log = logging.getLogger(__name__)
 
+#: Built once and run on the connection, not through the ORM: every API request asks it.
+_VERSION = select(TariffVersion.version).where(TariffVersion.id == 1)
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -45,7 +48,7 @@ class EngineCache:
         self.failure = None
 
     def get(self):
-        version = db.session.scalar(select(TariffVersion.version).where(TariffVersion.id == 1)) or 0
+        version = db.session.connection().execute(_VERSION).scalar() or 0
         if version != self._loaded:
             with self._lock:
                 if version != self._loaded:
