@@ -4,10 +4,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from .money import quantum
+from .money import ZERO, quantum, round_half_up
 from .peak import PeakCalendar
 from .prefix_index import PrefixIndex
 from .tariffs import CarrierPlan, Rate, RetailPlan
+from .trace import plan_ref, text
 
 PEAK = "peak"
 OFF_PEAK = "off-peak"
@@ -27,9 +28,21 @@ class Quote(NamedTuple):
 
 
 class Deck:
-    """One retail or carrier plan, compiled once per engine."""
+    """One retail or carrier plan, compiled once per engine, with what every call on it reads
+    (its currency, its name in a trace, the price of an unanswered call) at hand."""
 
-    __slots__ = ("calendar", "index", "plan", "step")
+    __slots__ = (
+        "calendar",
+        "currency",
+        "decimals",
+        "index",
+        "plan",
+        "plan_key",
+        "ref",
+        "step",
+        "zero",
+        "zero_text",
+    )
 
     def __init__(self, plan: RetailPlan | CarrierPlan, calendar: PeakCalendar | None) -> None:
         self.plan = plan
@@ -38,6 +51,15 @@ class Deck:
         self.index = PrefixIndex(plan.rates, None if calendar is None else lambda at: calendar.band(at)[0])
         self.calendar = calendar
         self.step = quantum(plan.decimals)
+        self.currency = plan.currency
+        self.decimals = plan.decimals
+        #: What the trace calls this plan, under which key: one dict shared by every trace, so
+        #: nothing may change a trace's nested dicts in place (replace them instead).
+        self.plan_key = "carrier_plan" if isinstance(plan, CarrierPlan) else "retail_plan"
+        self.ref = plan_ref(plan)
+        #: The price of an unanswered call, rounded as any price is, and its trace text.
+        self.zero = round_half_up(ZERO, self.step)
+        self.zero_text = text(self.zero)
 
     def per_minute(self, rate: Rate, at: datetime) -> Decimal:
         """The price per minute of `rate` at the UTC time `at`, without saying why (LCR order)."""

@@ -14,7 +14,7 @@ from typing import Any
 from .decks import Deck, Quote
 from .errors import TariffError, UnknownVoipPlan
 from .increments import billable_seconds, charge
-from .lcr import Offer, as_route, candidates, carrying_quote, offers, quote_of, without_losses
+from .lcr import Offer, candidates, carrying_quote, offers, quote_of, route_of, without_losses
 from .max_duration import DEFAULT_MAX_CALL_SECONDS, first_increment, max_duration
 from .money import ZERO, to_decimal
 from .normalize import DialRule, choose_rules, normalize
@@ -52,6 +52,7 @@ class _CompiledPlan:
         "plan",
         "ref",
         "routable",
+        "rule_dicts",
     )
 
     def __init__(
@@ -66,12 +67,15 @@ class _CompiledPlan:
         self.ref = plan_ref(plan)
         #: The dial rules for accounts without their own.
         self.default_rules = choose_rules((), plan.dial_rules, global_rules)
+        #: Each of those rules as the trace shows it, made once (see `trace` on sharing).
+        self.rule_dicts = {id(rule): rule.as_dict() for rule in self.default_rules[1]}
         self.links = tuple(
             Link(_deck(retail, link.retail_plan_id, "retail", plan), link.caller_prefix, link.priority, order)
             for order, link in enumerate(plan.retail_links)
         )
         self.carriers = tuple(_deck(carriers, plan_id, "carrier", plan) for plan_id in plan.carrier_plan_ids)
-        self.routable = candidates(self.carriers)
+        # Positions in the shared index's answer, where the carriers come after the retail plans.
+        self.routable = candidates(self.carriers, len(self.links))
         currencies = {link.deck.plan.currency for link in self.links}
         if len(currencies) > 1:
             # The customer's account has one currency; two price lists in two currencies could
@@ -147,27 +151,31 @@ class RatingEngine:
     ) -> CallRating:
         """Price a finished call and cost it at the carrier that took it (by id or name), else
         at the first LCR route."""
-        plan = self._compiled(voip_plan_id)
-        billsec = operator.index(billsec)
+        # The usual arguments (a known plan, an int, an aware UTC time) skip the general checks.
+        plan = self._plans.get(voip_plan_id)
+        if plan is None:
+            raise UnknownVoipPlan(voip_plan_id)
+        if type(billsec) is not int:
+            billsec = operator.index(billsec)
         if billsec < 0:
             raise ValueError(f"billsec cannot be negative: {billsec}")
-        at = _utc(answer_at)
-        trace: dict[str, Any] = {"voip_plan": dict(plan.ref), "billsec": billsec}
+        at = answer_at if type(answer_at) is datetime and answer_at.tzinfo is UTC else _utc(answer_at)
+        trace: dict[str, Any] = {"voip_plan": plan.ref, "billsec": billsec}
         reason, number, quote, found = self._resolve(plan, caller, callee, at, account_dial_rules, trace)
         if quote is None:
             trace["status"] = reason
             return CallRating(reason, number, None, None, None, None, None, None, None, (), trace)
-        rate, deck = quote.rate, quote.deck
-        billable = billable_seconds(billsec, rate.t1, rate.t2)
-        unrounded, price = charge(quote.per_minute, rate.connect_fee, billable, deck.step)
+        deck, rate, per_minute, _, _ = quote
+        billable, price, unrounded, trace_price = _charge(deck, rate, per_minute, billsec)
         trace["billable_seconds"] = billable
-        trace["price_unrounded"] = text(unrounded)
-        trace["price"] = text(price)
-        trace["decimals"] = deck.plan.decimals
-        trace["currency"] = deck.plan.currency
+        trace["price_unrounded"] = unrounded
+        trace["price"] = trace_price
+        trace["decimals"] = deck.decimals
+        trace["currency"] = deck.currency
         ranked = self._offers(plan, found, at, quote, trace)
         if provider is not None:
-            carried = carrying_quote(plan.carriers, found, self._all_carriers, provider, number, at)
+            carrier_rows = found[len(plan.links) :]
+            carried = carrying_quote(plan.carriers, carrier_rows, self._all_carriers, provider, number, at)
             chosen_by = "carrying provider"
         else:
             carried = quote_of(ranked[0], at) if ranked else None
@@ -178,7 +186,7 @@ class RatingEngine:
             trace["cost_note"] = f"no carrier rate for provider {provider}" if provider is not None else "no LCR route"
         else:
             cost, trace["cost"] = _cost(carried, billsec, chosen_by)
-            cost_currency = carried.deck.plan.currency
+            cost_currency = carried.deck.currency
             provider_name = carried.deck.plan.provider.name
         trace["status"] = RATED
         # tuple.__new__ skips the NamedTuple constructors, Python functions of their own: this is
@@ -191,11 +199,11 @@ class RatingEngine:
                 tuple.__new__(Destination, (rate.key, rate.destination)),
                 billable,
                 price,
-                deck.plan.currency,
+                deck.currency,
                 cost,
                 cost_currency,
                 provider_name,
-                tuple(map(as_route, ranked)),
+                tuple(map(route_of, ranked)),
                 trace,
             ),
         )
@@ -217,7 +225,7 @@ class RatingEngine:
         plan = self._compiled(voip_plan_id)
         available = to_decimal(available, "available")
         at = _utc(at)
-        trace: dict[str, Any] = {"voip_plan": dict(plan.ref), "available": text(available)}
+        trace: dict[str, Any] = {"voip_plan": plan.ref, "available": text(available)}
         reason, number, quote, found = self._resolve(plan, caller, callee, at, account_dial_rules, trace)
         if quote is None:
             trace["status"] = reason
@@ -252,7 +260,7 @@ class RatingEngine:
             max_duration=allowance.seconds,
             hold_amount=hold,
             currency=deck.plan.currency,
-            routes=tuple(map(as_route, ranked)),
+            routes=tuple(map(route_of, ranked)),
             trace=trace,
         )
 
@@ -267,7 +275,7 @@ class RatingEngine:
         """What a number costs at `at` and which routes it would take: a price list query."""
         plan = self._compiled(voip_plan_id)
         at = _utc(at)
-        trace: dict[str, Any] = {"voip_plan": dict(plan.ref)}
+        trace: dict[str, Any] = {"voip_plan": plan.ref}
         reason, normalized, quote, found = self._resolve(plan, caller, number, at, account_dial_rules, trace)
         if quote is None:
             trace["status"] = reason
@@ -281,7 +289,7 @@ class RatingEngine:
             destination=Destination(rate.key, rate.destination),
             rate=RateTerms(quote.per_minute, rate.connect_fee, rate.t1, rate.t2),
             currency=quote.deck.plan.currency,
-            routes=tuple(map(as_route, ranked)),
+            routes=tuple(map(route_of, ranked)),
             trace=trace,
         )
 
@@ -302,8 +310,9 @@ class RatingEngine:
     ) -> tuple[str | None, str | None, Quote | None, Sequence[Rate | None]]:
         """Steps 1–3 and 5 of §3: normalize, ban, retail rate with its band.
 
-        Returns (reason it stopped, normalized number, retail quote, each carrier plan's row for
-        the number); the quote is None exactly when there is a reason.
+        Returns (reason it stopped, normalized number, retail quote, each linked retail plan's
+        row for the number followed by each carrier plan's); the quote is None exactly when
+        there is a reason.
         """
         if account_rules:
             rules_from, rules = choose_rules(account_rules, (), ())
@@ -312,7 +321,8 @@ class RatingEngine:
         normalized = normalize(dialed, rules, rules_from)
         trace["dialed"] = dialed
         trace["dial_rules_from"] = rules_from
-        trace["dial_rule"] = normalized.rule.as_dict() if normalized.rule else None
+        rule = normalized.rule
+        trace["dial_rule"] = None if rule is None else plan.rule_dicts.get(id(rule)) or rule.as_dict()
         number = normalized.number
         trace["number"] = number
         if number is None:
@@ -330,12 +340,11 @@ class RatingEngine:
             trace["caller_dial_rule"] = caller_normalized.rule.as_dict() if caller_normalized.rule else None
             trace["caller_number"] = caller_normalized.number
         found = plan.index.find_all(number, at)
-        retail_count = len(plan.links)
-        quote = select_retail(plan.links, found[:retail_count], caller_number, at)
+        quote = select_retail(plan.links, found, caller_number, at)
         if quote is None:
             return NO_RATE, number, None, ()
-        describe_quote(quote, "retail_plan", trace)
-        return None, number, quote, found[retail_count:]
+        describe_quote(quote, trace)
+        return None, number, quote, found
 
     def _offers(
         self, plan: _CompiledPlan, found: Sequence[Rate | None], at: datetime, retail: Quote, trace: dict[str, Any]
@@ -350,18 +359,33 @@ class RatingEngine:
 
 def _cost(carried: Quote, billsec: int, chosen_by: str) -> tuple[Decimal, dict[str, Any]]:
     """What the carrier charges for the call, with the trace of how."""
-    rate, deck = carried.rate, carried.deck
-    billable = billable_seconds(billsec, rate.t1, rate.t2)
-    unrounded, cost = charge(carried.per_minute, rate.connect_fee, billable, deck.step)
+    deck, rate, per_minute, _, _ = carried
     provider = deck.plan.provider
     trace = {"chosen_by": chosen_by, "provider_id": provider.id, "provider": provider.name}
-    describe_quote(carried, "carrier_plan", trace)
+    describe_quote(carried, trace)
+    billable, cost, unrounded, trace_cost = _charge(deck, rate, per_minute, billsec)
     trace["billable_seconds"] = billable
-    trace["cost_unrounded"] = text(unrounded)
-    trace["cost"] = text(cost)
-    trace["decimals"] = deck.plan.decimals
-    trace["currency"] = deck.plan.currency
+    trace["cost_unrounded"] = unrounded
+    trace["cost"] = trace_cost
+    trace["decimals"] = deck.decimals
+    trace["currency"] = deck.currency
     return cost, trace
+
+
+def _charge(deck: Deck, rate: Rate, per_minute: Decimal, billsec: int) -> tuple[int, Decimal, str, str]:
+    """(billable seconds, amount, unrounded amount as text, amount as text) of a call on a row.
+
+    An unanswered call is free whatever the row (§3.6), so its answer is the deck's rounded zero,
+    without any arithmetic: a third of all calls are unanswered.
+    """
+    if not billsec:
+        return 0, deck.zero, _ZERO_TEXT, deck.zero_text
+    billable = billable_seconds(billsec, rate.t1, rate.t2)
+    unrounded, amount = charge(per_minute, rate.connect_fee, billable, deck.step)
+    return billable, amount, text(unrounded), text(amount)
+
+
+_ZERO_TEXT = text(ZERO)
 
 
 def _price(quote: Quote, seconds: int) -> Decimal:

@@ -7,10 +7,13 @@ rates, and ordering them at all is more useful to a switch than refusing to.
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 from .decks import Deck, Quote
 from .tariffs import Gateway, Rate
+
+_new = tuple.__new__
 
 
 class Route(NamedTuple):
@@ -33,22 +36,39 @@ class Route(NamedTuple):
 
 
 #: A carrier's row for a number at one moment: (per minute, provider priority, provider name,
-#: position on the VoIP plan, deck, row). A plain tuple because it sorts in exactly the LCR order
-#: (the position is unique, so deck and row are never compared) and one is made per carrier per
-#: call; the public `Route` is made from it.
-Offer = tuple[Decimal, int, str, int, Deck, Rate]
+#: position on the VoIP plan, deck, row, its route). A plain tuple because it sorts in exactly the
+#: LCR order (the position is unique, so deck, row and route are never compared) and one is made
+#: per carrier per call.
+Offer = tuple[Decimal, int, str, int, Deck, Rate, Route]
+
+#: The public form of an offer.
+route_of = itemgetter(6)
 
 
-#: What LCR needs of one enabled carrier plan: (position on the VoIP plan, deck, provider
-#: priority, provider name), looked up once when the engine is built.
-Candidate = tuple[int, Deck, int, str]
+#: What LCR needs of one enabled carrier plan: (its position among the rows found for a number,
+#: which follows the VoIP plan's order; deck; provider priority; provider name; what its routes
+#: say of the plan: provider id, gateways, plan id, currency), looked up once when the engine is
+#: built.
+Candidate = tuple[int, Deck, int, str, int | str, tuple[Gateway, ...], int | str, str]
 
 
-def candidates(decks: Sequence[Deck]) -> tuple[Candidate, ...]:
-    """The carrier plans LCR may use; a disabled provider's are left out here, once."""
+def candidates(decks: Sequence[Deck], start: int = 0) -> tuple[Candidate, ...]:
+    """The carrier plans LCR may use; a disabled provider's are left out here, once.
+
+    Positions count from `start`, where the plans' rows begin in what `offers` is given.
+    """
     return tuple(
-        (position, deck, deck.plan.provider.priority, deck.plan.provider.name)
-        for position, deck in enumerate(decks)
+        (
+            position,
+            deck,
+            deck.plan.provider.priority,
+            deck.plan.provider.name,
+            deck.plan.provider.id,
+            deck.plan.provider.gateways,
+            deck.plan.id,
+            deck.plan.currency,
+        )
+        for position, deck in enumerate(decks, start)
         if deck.plan.provider.enabled
     )
 
@@ -60,11 +80,28 @@ def offers(routable: Sequence[Candidate], found: Sequence[Rate | None], at: date
     then provider name, then the order the plans are listed on the VoIP plan.
     """
     ranked = []
-    for position, deck, priority, name in routable:
+    for position, deck, priority, name, provider_id, gateways, plan_id, currency in routable:
         rate = found[position]
         if rate is not None:
             per_minute = rate.rate if rate.rate_peak is None else deck.per_minute(rate, at)
-            ranked.append((per_minute, priority, name, position, deck, rate))
+            # tuple.__new__ skips the NamedTuple constructor, a Python function of its own.
+            route = _new(
+                Route,
+                (
+                    provider_id,
+                    name,
+                    gateways,
+                    plan_id,
+                    rate.key,
+                    rate.destination,
+                    per_minute,
+                    rate.connect_fee,
+                    rate.t1,
+                    rate.t2,
+                    currency,
+                ),
+            )
+            ranked.append((per_minute, priority, name, position, deck, rate, route))
     ranked.sort()
     return ranked
 
@@ -79,7 +116,7 @@ def without_losses(ranked: list[Offer], retail: Quote) -> tuple[list[Offer], lis
     kept, dropped = [], []
     currency, ceiling = retail.deck.plan.currency, retail.per_minute
     for offer in ranked:
-        per_minute, _, _, _, deck, _ = offer
+        per_minute, _, _, _, deck, _, _ = offer
         loses = per_minute > ceiling and deck.plan.currency == currency
         (dropped if loses else kept).append(offer)
     return kept, dropped
@@ -119,29 +156,4 @@ def carrying_quote(
 
 def quote_of(offer: Offer, at: datetime) -> Quote:
     """An offer priced again with its band and the reasons, for the trace of a call's cost."""
-    _, _, _, _, deck, rate = offer
-    return deck.quote(rate, at)
-
-
-def as_route(offer: Offer) -> Route:
-    """The public form of an offer, made with `tuple.__new__`: the NamedTuple constructor is a
-    Python function of its own, and a route is made per carrier per call."""
-    per_minute, _, _, _, deck, rate = offer
-    plan = deck.plan
-    provider = plan.provider
-    return tuple.__new__(
-        Route,
-        (
-            provider.id,
-            provider.name,
-            provider.gateways,
-            plan.id,
-            rate.key,
-            rate.destination,
-            per_minute,
-            rate.connect_fee,
-            rate.t1,
-            rate.t2,
-            plan.currency,
-        ),
-    )
+    return offer[4].quote(offer[5], at)

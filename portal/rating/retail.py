@@ -18,7 +18,8 @@ class Link(NamedTuple):
 
 
 def select_retail(links: Sequence[Link], found: Sequence[Rate | None], caller: str, at: datetime) -> Quote | None:
-    """The winning rate, given each linked plan's best row for the number (`found`, in link order).
+    """The winning rate, given each linked plan's best row for the number (`found`, in link
+    order; rows of other plans may follow, and are not looked at).
 
     Only plans whose caller-prefix condition starts `caller` (normalized by the engine) take part.
     An exact-number row beats any prefix, else the longest prefix wins; ties go to the lower link
@@ -30,7 +31,7 @@ def select_retail(links: Sequence[Link], found: Sequence[Rate | None], caller: s
         return link.deck.quote(rate, at) if rate is not None and caller.startswith(link.caller_prefix) else None
     eligible = [
         (link, rate)
-        for link, rate in zip(links, found, strict=True)
+        for link, rate in zip(links, found[: len(links)], strict=True)
         if rate is not None and caller.startswith(link.caller_prefix)
     ]
     if not eligible:

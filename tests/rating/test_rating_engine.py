@@ -24,6 +24,9 @@ from portal.rating import (
     VoipPlan,
     national_rules,
 )
+from portal.rating.increments import charge
+from portal.rating.money import quantum
+from portal.rating.trace import text
 
 AT = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)
 SWITCH = datetime(2026, 7, 1, tzinfo=UTC)
@@ -114,6 +117,22 @@ def test_an_unanswered_call_costs_nothing_even_with_a_connect_fee():
     rates = engine((1, "", 0), retail=[plan(1, prefix("44", "0.60", connect_fee="0.25"))])
     rating = rates.rate(1, "", UK, AT, 0)
     assert (rating.status, rating.billable_seconds, rating.price) == (RATED, 0, Decimal("0.0000"))
+
+
+@pytest.mark.parametrize("decimals", [0, 4, 10])
+def test_an_unanswered_call_is_the_plans_rounded_zero_in_price_cost_and_trace(decimals):
+    """Unanswered calls skip the arithmetic; the answer must be what the arithmetic gives."""
+    provider = Provider(7, "carrier")
+    carrier = CarrierPlan(70, "Carrier", "GBP", provider, decimals=decimals, rates=[prefix("44", "0.5", connect_fee="1")])
+    rates = engine(
+        (1, "", 0), retail=[plan(1, prefix("44", "0.60", connect_fee="0.25"), decimals=decimals)], carriers=[carrier]
+    )
+    rating = rates.rate(1, "", UK, AT, 0)
+    zero = charge(Decimal("0.60"), Decimal("0.25"), 0, quantum(decimals))[1]
+    assert (str(rating.price), str(rating.cost)) == (str(zero), str(zero))
+    expected = {"billable_seconds": 0, "decimals": decimals, "currency": "GBP"}
+    assert rating.trace | {"price_unrounded": "0", "price": text(zero), **expected} == rating.trace
+    assert rating.trace["cost"] | {"cost_unrounded": "0", "cost": text(zero), **expected} == rating.trace["cost"]
 
 
 def test_the_connect_fee_is_charged_on_an_answered_call():
