@@ -77,6 +77,8 @@ class Config:
     PAYMENT_TERMS_DAYS = int(os.environ.get("PAYMENT_TERMS_DAYS", "14"))
     #: The seller's logo on invoices and receipts (SVG, PNG or JPEG), embedded into each PDF.
     COMPANY_LOGO = os.environ.get("COMPANY_LOGO", str(BASE_DIR / "static" / "img" / "logo.svg"))
+    #: Processes printing invoice PDFs side by side during a month close (1: the closing process alone).
+    INVOICE_WORKERS = int(os.environ.get("INVOICE_WORKERS", str(os.cpu_count() or 1)))
     #: Attach the list of every call (number, time, duration, price) to each invoice.
     INVOICE_CALL_ANNEX = _env_bool("INVOICE_CALL_ANNEX", False)
 

@@ -32,7 +32,9 @@ def make_app(database_url, **overrides):
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-" + "x" * 40,
               "SESSION_COOKIE_SECURE": False,
               # Still Argon2id, at the lowest cost: the suite creates and signs in thousands of users.
-              "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELISM": 1}
+              "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELISM": 1,
+              # Month closes print in this process; tests/invoicing/test_parallel_close.py uses workers.
+              "INVOICE_WORKERS": 1}
     config.update(overrides)
     return create_app(config)
 

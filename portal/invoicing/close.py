@@ -72,9 +72,33 @@ def existing_invoice(account_id, period):
                                                    Invoice.kind == "invoice"))
 
 
+@dataclass
+class PreparedClose:
+    """An invoice numbered and ready to print, not yet stored: what `finish_close` needs once its
+    PDF is rendered (by this process, or by another while this one prepares the next)."""
+
+    account: object
+    invoice: Invoice
+    document: Document
+    entries: list
+    plans: list
+    calls: list
+    coverage: list
+
+
 def close_account(account_id, period, actor=audit.SYSTEM, annex=False, now=None):
     """Issue the account's invoice for `period`; None when it has one already or nothing to bill.
     Flushes; the caller commits (or rolls back, and then no number was used)."""
+    prepared = prepare_close(account_id, period, annex=annex, now=now)
+    if prepared is None:
+        return None
+    return finish_close(prepared, prepared.document.render(), actor)
+
+
+def prepare_close(account_id, period, annex=False, now=None):
+    """Everything of the close up to the PDF: the account locked, the lines, the statement and the
+    number taken. None when the account has its invoice already or nothing to bill. Refusals
+    (a plan in another currency, a month not over) come before the number is taken."""
     account = lock_account(account_id)
     if existing_invoice(account.id, period) is not None:
         return None
@@ -117,8 +141,17 @@ def close_account(account_id, period, actor=audit.SYSTEM, annex=False, now=None)
                       lines=[InvoiceLine(position=n, kind=line.kind, description=line.description[:255],
                                          quantity=line.quantity, unit=line.unit, amount=line.amount)
                              for n, line in enumerate(lines, 1)])
-    invoice.pdf = Document.of(invoice, account, _annex(calls, coverage) if annex else None).render()
-    invoice.pdf_sha256 = sha256(invoice.pdf)
+    document = Document.of(invoice, account, _annex(calls, coverage) if annex else None)
+    return PreparedClose(account, invoice, document, entries, plans, calls, coverage)
+
+
+def finish_close(prepared, pdf, actor=audit.SYSTEM):
+    """Store the prepared invoice with its PDF and post what it bills to the ledger."""
+    account, invoice, entries = prepared.account, prepared.invoice, prepared.entries
+    plans, calls, coverage = prepared.plans, prepared.calls, prepared.coverage
+    number, issued_at, period = invoice.number, invoice.issued_at, invoice.period
+    invoice.pdf = pdf
+    invoice.pdf_sha256 = sha256(pdf)
     db.session.add(invoice)
     db.session.flush()
 
@@ -137,7 +170,7 @@ def close_account(account_id, period, actor=audit.SYSTEM, annex=False, now=None)
     db.session.flush()
     if account.balance != expected:
         raise RuntimeError(f"balance of {account.code} is {account.balance}, expected {expected}")
-    audit.record(actor, "invoice_issued", "invoice", number, account=account.code, period=str(period),
+    audit.record(actor, "invoice_issued", "invoice", number, account=account.code, period=period,
                  total=invoice.total, calls=len(calls))
     return invoice
 

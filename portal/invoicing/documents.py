@@ -12,7 +12,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from portal.formatting import money
-from portal.invoicing.pdf import render_pdf
+from portal.invoicing.pdf import document_html, html_to_pdf
 from portal.invoicing.period import Period, timezone
 from portal.invoicing.statement import USAGE_UNIT, Statement, amount_due, usage
 
@@ -178,5 +178,9 @@ class Document:
             price = fmt.money(call.price, digits=4) + ("*" if call.included else " ")
             yield f"{'+' + call.number:<22}{fmt.local_time(call.start):<26}{call.duration:>10}{price:>22}"
 
+    def html(self):
+        """The document as HTML, ready for `html_to_pdf` (which needs no application)."""
+        return document_html("invoices/invoice.html", doc=self, fmt=self.formatter)
+
     def render(self):
-        return render_pdf("invoices/invoice.html", doc=self, fmt=self.formatter)
+        return html_to_pdf(self.html())

@@ -49,9 +49,14 @@ def html_to_pdf(html):
     return pdf
 
 
+def document_html(template, **context):
+    """A Jinja template rendered with the seller's details and logo."""
+    return render_template(template, seller=seller(), **context)
+
+
 def render_pdf(template, **context):
     """Render a Jinja template (with the seller's details and logo) to PDF bytes."""
-    return html_to_pdf(render_template(template, seller=seller(), **context))
+    return html_to_pdf(document_html(template, **context))
 
 
 def sha256(data):

@@ -6,17 +6,29 @@ over in its time zone) is reported while the others are issued. Running a period
 the same time, issues nothing new: an account's close holds its row lock, and finds the invoice a
 concurrent run committed first; the unique index on (account, period) stops anything that slips by,
 and the loser's transaction, its number included, rolls back.
+
+Printing is most of a close's time (WeasyPrint, a few tenths of a second a page), and a number must
+be on its PDF before the invoice is stored, so one run could only print one invoice at a time while
+it holds the year's counter. With `INVOICE_WORKERS` above one, a run closes its accounts in chunks
+instead: one transaction takes a chunk's numbers in a row while worker processes print the chunk's
+PDFs side by side, then stores them and commits. A chunk that fails in any way rolls back whole,
+numbers included, and is closed again one account per transaction, so each failure is reported on
+its own account and the numbers stay gapless.
 """
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import or_, select, union
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.invoicing.close import close_account, existing_invoice
+from portal.invoicing.close import close_account, existing_invoice, finish_close, prepare_close
 from portal.invoicing.errors import PeriodNotOver, UnknownAccount
+from portal.invoicing.pdf import html_to_pdf
 from portal.models import Account, AccountPlan, AccountProduct, Cdr, Invoice
 from portal.models.types import utcnow
 
@@ -48,12 +60,65 @@ def run_period(period, account_code=None, actor=audit.SYSTEM, annex=False, progr
     issued = dict(db.session.execute(earlier).all())
     db.session.rollback()  # end the read: each close starts its own transaction with the account's lock
     result = RunResult(existing=sorted(issued.values()))
-    for account_id, code in accounts:
-        if account_id not in issued:
-            _close_one(account_id, code, period, actor, annex, now, result)
+    todo = [(account_id, code) for account_id, code in accounts if account_id not in issued]
+    if progress is not None:
+        for account_id, code in accounts:
+            if account_id in issued:
+                progress(code)
+    workers = current_app.config["INVOICE_WORKERS"]
+    if workers > 1 and len(todo) > 1:
+        _close_in_chunks(todo, period, actor, annex, now, result, progress, workers)
+        return result
+    for account_id, code in todo:
+        _close_one(account_id, code, period, actor, annex, now, result)
         if progress is not None:
             progress(code)
     return result
+
+
+#: Accounts per transaction when printing in parallel: enough to keep the workers busy, few enough
+#: that a failure redoes little and other runs wait little for the counter.
+CHUNK = 16
+
+
+def _close_in_chunks(todo, period, actor, annex, now, result, progress, workers):
+    # forkserver: workers start from a clean process, never from one holding database connections.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context) as printers:
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start:start + CHUNK]
+            if not _close_chunk(chunk, period, actor, annex, now, result, printers):
+                for account_id, code in chunk:
+                    _close_one(account_id, code, period, actor, annex, now, result)
+            if progress is not None:
+                for _, code in chunk:
+                    progress(code)
+
+
+def _close_chunk(chunk, period, actor, annex, now, result, printers):
+    """Close `chunk` in one transaction, its PDFs printed by `printers`; False, with nothing
+    written, when anything went wrong."""
+    prepared, existing = [], []
+    try:
+        for account_id, _ in chunk:
+            ready = prepare_close(account_id, period, annex=annex, now=now)
+            if ready is None:
+                existing.append(account_id)
+            else:
+                prepared.append((ready, printers.submit(html_to_pdf, ready.document.html())))
+        numbers = [finish_close(ready, pdf.result(), actor).number for ready, pdf in prepared]
+        db.session.commit()
+    except Exception:  # noqa: BLE001 — any failure: undo the chunk, then find it account by account
+        db.session.rollback()
+        for _, pdf in prepared:
+            pdf.cancel()
+        return False
+    result.created.extend(numbers)
+    for account_id in existing:
+        earlier = existing_invoice(account_id, period)
+        if earlier is not None:
+            result.existing.append(earlier.number)
+    return True
 
 
 def _close_one(account_id, code, period, actor, annex, now, result):

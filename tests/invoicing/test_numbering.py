@@ -36,7 +36,9 @@ def test_a_rolled_back_document_gives_its_number_back(app_ctx):
     assert next_number("credit_note", 2031) == "CN-2031-000001"
 
 
-def test_numbers_are_gapless_and_a_failed_close_burns_none(app, make_account, make_calls, close):
+@pytest.mark.parametrize("workers", [1, 2], ids=["printed-alone", "printed-by-two-workers"])
+def test_numbers_are_gapless_and_a_failed_close_burns_none(app, make_account, make_calls, close, workers):
+    app.config["INVOICE_WORKERS"] = workers
     for code in ("A1", "A2", "A3"):
         make_account(code)
         make_calls(code, [(at("2025-10-05 10:00"), UK_FIXED, 60)])
