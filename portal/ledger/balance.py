@@ -14,7 +14,8 @@ _OPEN_HOLDS = select(func.coalesce(func.sum(Hold.amount), Decimal(0))).where(
 
 def open_holds(account, now=None):
     """Money reserved by calls still in progress (a lapsed hold reserves nothing)."""
-    total = db.session.connection().execute(_OPEN_HOLDS, {"account_id": account.id, "now": now or utcnow()}).scalar()
+    # Through the session, not its connection: a hold settled or placed but not yet flushed counts.
+    total = db.session.scalar(_OPEN_HOLDS, {"account_id": account.id, "now": now or utcnow()})
     return total if total is not None else Decimal(0)
 
 

@@ -81,9 +81,11 @@ def expire_holds(now=None, account_id=None, actor=audit.SYSTEM):
     any leaves one audit event with their number (each hold row keeps its call, amount and times)."""
     now = now or utcnow()
     if account_id is not None:
-        # On the connection: authorization runs this for every call, and the ORM's way of an UPDATE
-        # costs more than the UPDATE. Hold objects already loaded are then refreshed by hand.
-        count = db.session.connection().execute(_EXPIRE_ACCOUNT, {"holder": account_id, "lapsed_by": now}).rowcount
+        # Authorization runs this for every call: the session flushes first, but does not look for
+        # the rows among the objects it holds (that costs more than the UPDATE); held objects are
+        # refreshed by hand instead.
+        count = db.session.execute(_EXPIRE_ACCOUNT, {"holder": account_id, "lapsed_by": now},
+                                   execution_options={"synchronize_session": False}).rowcount
         if count:
             for loaded in [obj for obj in db.session.identity_map.values() if isinstance(obj, Hold)]:
                 db.session.expire(loaded)
