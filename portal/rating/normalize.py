@@ -86,8 +86,11 @@ def normalize(dialed: str, rules: Sequence[DialRule], rules_from: str | None = N
             text = rule.replace + text[len(rule.match) :]
             applied = rule
             break
-    cleaned = text if text.isascii() and text.isdigit() else _without_separators(text)
-    valid = MIN_DIGITS <= len(cleaned) <= MAX_DIGITS and _is_digits(cleaned)
+    if text.isascii() and text.isdigit():  # ASCII digits only already, as most numbers are
+        cleaned, valid = text, MIN_DIGITS <= len(text) <= MAX_DIGITS
+    else:
+        cleaned = _without_separators(text)
+        valid = MIN_DIGITS <= len(cleaned) <= MAX_DIGITS and _is_digits(cleaned) is not None
     # tuple.__new__ skips the NamedTuple constructor, a Python function of its own: once per call.
     return tuple.__new__(Normalized, (cleaned if valid else None, cleaned, applied, rules_from))
 

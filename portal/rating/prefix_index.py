@@ -4,10 +4,12 @@ One dict probe per prefix length that a deck actually has, longest first: a 100,
 2–8 digit prefixes costs at most seven probes per number, however many rows it holds.
 
 Each length has its own dict keyed by the prefix as an integer: the probe key is then one
-integer division of the number (no string slice to allocate and hash), and a probe that misses
-is usually settled by the hash stored in the dict, without reading a key object from memory
-that, in a deck of 100,000 rows, is rarely in the CPU cache. Within one length, distinct digit
-strings are distinct integers, leading zeros included.
+integer division (no string slice to allocate and hash), and a probe that misses is usually
+settled by the hash stored in the dict, without reading a key object from memory that, in a deck
+of 100,000 rows, is rarely in the CPU cache. Within one length, distinct digit strings are
+distinct integers, leading zeros included. Only as many leading digits as the longest prefix has
+are turned into that integer: up to 9 digits it is a one-word int, which Python parses and
+divides several times faster than the 12-digit number.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,8 +31,9 @@ _SEVERAL = object()
 Tables = dict[int, dict[int, object]]
 
 #: Per number length, the probes to make, longest prefix first: (table.get, divisor that cuts
-#: the number to the prefix length, prefix length).
-Probes = tuple[tuple[Callable[[int], object], int, int], ...]
+#: the number to the prefix length). Pairs, not also the length: unpacking is per probe, and only
+#: the rare prefix with several rows needs the length (`PrefixIndex._dated` walks again for it).
+Probes = tuple[tuple[Callable[[int], object], int], ...]
 
 
 class _Contested(tuple):
@@ -52,7 +55,7 @@ class PrefixIndex:
     as normalization makes them.
     """
 
-    __slots__ = ("_in_peak", "_numbers", "_probes", "_several", "_tables")
+    __slots__ = ("_cut", "_in_peak", "_lengths", "_numbers", "_probes", "_several", "_tables")
 
     def __init__(self, rates: Iterable[Rate], in_peak: Callable[[datetime], bool] | None = None) -> None:
         self._in_peak = in_peak
@@ -74,7 +77,8 @@ class PrefixIndex:
                 table[int(key)] = _SEVERAL
         self._several = {key: _best_first(rows) for key, rows in several.items()}
         self._numbers = {number: _best_first(rows) for number, rows in numbers.items()}
-        self._probes = _probe_plan(self._tables)
+        self._cut, self._probes = _probe_plan(self._tables)
+        self._lengths = sorted(self._tables, reverse=True)
 
     def entries(self) -> Iterator[tuple[str, object]]:
         """(prefix, its row or `_SEVERAL`) for every prefix, for merging indexes."""
@@ -89,19 +93,30 @@ class PrefixIndex:
 
     def longest(self, number: str, at: datetime) -> Rate | None:
         """The row of the longest prefix of `number` that has a row in effect at `at` (UTC)."""
-        if len(number) > MAX_DIGITS:  # no prefix is longer, so the rest cannot matter
-            number = number[:MAX_DIGITS]
-        probes = self._probes[len(number)]
+        try:
+            probes = self._probes[len(number)]
+        except IndexError:  # longer than any number, so than any prefix: the rest cannot matter
+            return self.longest(number[:MAX_DIGITS], at)
         if probes:
-            value = int(number)
-            for get, divisor, length in probes:
+            value = int(number[: self._cut])
+            for get, divisor in probes:
                 entry = get(value // divisor)
                 if entry is not None:
-                    if entry is not _SEVERAL:
-                        return entry
+                    return entry if entry is not _SEVERAL else self._dated(number, at)
+        return None
+
+    def _dated(self, number: str, at: datetime) -> Rate | None:
+        """`longest` once a prefix with several rows is met: the walk again, now choosing among
+        such rows by date and going on to shorter prefixes when none is in effect."""
+        for length in self._lengths:
+            if length <= len(number):
+                entry = self._tables[length].get(int(number[:length]))
+                if entry is _SEVERAL:
                     rate = _in_effect(self._several[number[:length]], at, self._in_peak)
                     if rate is not None:
                         return rate
+                elif entry is not None:
+                    return entry
         return None
 
     def find(self, number: str, at: datetime) -> Rate | None:
@@ -130,12 +145,12 @@ class SharedPrefixIndex:
     are rare, so a deck that has them where the walk ends is asked directly.
     """
 
-    __slots__ = ("_indexes", "_none", "_probes", "_with_numbers")
+    __slots__ = ("_cut", "_indexes", "_none", "_probes", "_with_numbers")
 
     def __init__(self, indexes: Sequence[PrefixIndex]) -> None:
         self._indexes = tuple(indexes)
         self._none: tuple[object, ...] = (None,) * len(self._indexes)
-        self._probes = _probe_plan(self._merge())
+        self._cut, self._probes = _probe_plan(self._merge())
         self._with_numbers = tuple(position for position, index in enumerate(self._indexes) if index._numbers)
 
     def _merge(self) -> Tables:
@@ -172,13 +187,14 @@ class SharedPrefixIndex:
 
     def find_all(self, number: str, at: datetime) -> Sequence[Rate | None]:
         """Each deck's `find(number, at)`, in the order the decks were given."""
-        if len(number) > MAX_DIGITS:
-            number = number[:MAX_DIGITS]
+        try:
+            probes = self._probes[len(number)]
+        except IndexError:
+            return self.find_all(number[:MAX_DIGITS], at)
         value = self._none
-        probes = self._probes[len(number)]
         if probes:
-            digits = int(number)
-            for get, divisor, _ in probes:
+            digits = int(number[: self._cut])
+            for get, divisor in probes:
                 hit = get(digits // divisor)
                 if hit is not None:
                     value = hit
@@ -196,11 +212,14 @@ class SharedPrefixIndex:
         return found
 
 
-def _probe_plan(tables: Tables) -> list[Probes]:
-    """For each number length (0 to 15 digits), the probes into `tables`, longest prefix first."""
+def _probe_plan(tables: Tables) -> tuple[int, list[Probes]]:
+    """(the longest prefix length, for each number length (0 to 15 digits) the probes into
+    `tables`, longest prefix first), the divisors cutting a number's first digits up to that
+    length down to each prefix."""
     lengths = sorted(tables, reverse=True)
-    return [
-        tuple((tables[length].get, 10 ** (size - length), length) for length in lengths if length <= size)
+    cut = lengths[0] if lengths else 0
+    return cut, [
+        tuple((tables[length].get, 10 ** (min(size, cut) - length)) for length in lengths if length <= size)
         for size in range(MAX_DIGITS + 1)
     ]
 
