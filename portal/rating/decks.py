@@ -8,7 +8,7 @@ from .money import ZERO, quantum, round_half_up
 from .peak import PeakCalendar
 from .prefix_index import PrefixIndex
 from .tariffs import CarrierPlan, Rate, RetailPlan
-from .trace import plan_ref, text
+from .trace import COST_KEYS, plan_ref, template, text
 
 PEAK = "peak"
 OFF_PEAK = "off-peak"
@@ -33,6 +33,7 @@ class Deck:
 
     __slots__ = (
         "calendar",
+        "cost_trace",
         "currency",
         "decimals",
         "index",
@@ -48,7 +49,7 @@ class Deck:
         self.plan = plan
         # The schedule goes with the rows: two rows of this plan that tie are compared at the
         # price in force, peak or not.
-        self.index = PrefixIndex(plan.rates, None if calendar is None else lambda at: calendar.band(at)[0])
+        self.index = PrefixIndex(plan.rates, None if calendar is None else lambda at: calendar.moment(at)[0])
         self.calendar = calendar
         self.step = quantum(plan.decimals)
         self.currency = plan.currency
@@ -60,12 +61,24 @@ class Deck:
         #: The price of an unanswered call, rounded as any price is, and its trace text.
         self.zero = round_half_up(ZERO, self.step)
         self.zero_text = text(self.zero)
+        #: What a carrier plan's cost trace starts from (see `trace.template`).
+        self.cost_trace = None
+        if isinstance(plan, CarrierPlan):
+            provider = plan.provider
+            self.cost_trace = template(
+                COST_KEYS,
+                provider_id=provider.id,
+                provider=provider.name,
+                carrier_plan=self.ref,
+                decimals=plan.decimals,
+                currency=plan.currency,
+            )
 
     def per_minute(self, rate: Rate, at: datetime) -> Decimal:
         """The price per minute of `rate` at the UTC time `at`, without saying why (LCR order)."""
         if rate.rate_peak is None or self.calendar is None:
             return rate.rate
-        return rate.rate_peak if self.calendar.band(at)[0] else rate.rate
+        return rate.rate_peak if self.calendar.moment(at)[0] else rate.rate
 
     def quote(self, rate: Rate, at: datetime) -> Quote:
         """Price `rate` at the UTC time `at`: its peak price in peak time, when it has one.
@@ -76,9 +89,7 @@ class Deck:
         calendar = self.calendar
         if calendar is None:
             return _new(Quote, (self, rate, rate.rate, OFF_PEAK, NO_SCHEDULE))
-        in_peak, why = calendar.band(at)
-        if not in_peak:
-            return _new(Quote, (self, rate, rate.rate, OFF_PEAK, "off-peak: " + why))
-        if rate.rate_peak is None:
-            return _new(Quote, (self, rate, rate.rate, OFF_PEAK, "peak but rate has no peak price (" + why + ")"))
-        return _new(Quote, (self, rate, rate.rate_peak, PEAK, "peak: " + why))
+        in_peak, _, peak_reason, other_reason = calendar.moment(at)
+        if in_peak and rate.rate_peak is not None:
+            return _new(Quote, (self, rate, rate.rate_peak, PEAK, peak_reason))
+        return _new(Quote, (self, rate, rate.rate, OFF_PEAK, other_reason))

@@ -34,15 +34,15 @@ from .results import (
 )
 from .retail import Link, select_retail
 from .tariffs import CarrierPlan, Rate, RetailPlan, VoipPlan
-from .trace import describe_quote, plan_ref, text
+from .trace import CALLER_KEYS, RATED_KEYS, describe_quote, known, plan_ref, template, text
 
 
 class _CompiledPlan:
     """A VoIP plan with its decks resolved and its ban prefixes ready to probe."""
 
     __slots__ = (
-        "ban_lengths",
         "bans",
+        "carried_by",
         "carriers",
         "currency",
         "default_rules",
@@ -50,9 +50,11 @@ class _CompiledPlan:
         "links",
         "needs_caller",
         "plan",
+        "rated",
         "ref",
         "routable",
         "rule_dicts",
+        "single",
     )
 
     def __init__(
@@ -83,8 +85,23 @@ class _CompiledPlan:
             raise TariffError(f"VoIP plan {plan.id!r} links retail plans in {sorted(currencies)}")
         self.currency = currencies.pop() if currencies else None
         self.needs_caller = any(link.caller_prefix for link in self.links)
-        self.bans = frozenset(plan.ban_prefixes)
-        self.ban_lengths = tuple(sorted({len(prefix) for prefix in self.bans}))
+        #: The one retail deck that prices every call, on the usual VoIP plan: nothing to choose.
+        self.single = self.links[0].deck if len(self.links) == 1 and not self.needs_caller else None
+        #: Each provider's carrier plans with their positions in the shared index's answer, by its
+        #: id and by its name, so the provider a CDR names finds its rows without a search.
+        self.carried_by: dict[Any, tuple[tuple[Deck, int], ...]] = {}
+        for position, deck in enumerate(self.carriers, len(self.links)):
+            provider = deck.plan.provider
+            for key in {provider.id, provider.name}:
+                self.carried_by[key] = (*self.carried_by.get(key, ()), (deck, position))
+        keys = RATED_KEYS
+        if self.needs_caller:
+            at = keys.index("number") + 1
+            keys = keys[:at] + CALLER_KEYS + keys[at:]
+        #: What `RatingEngine.rate` copies to trace a call.
+        self.rated = template(keys, voip_plan=self.ref, status=RATED)
+        #: Shortest first, as `startswith` takes them: one call tells whether any ban applies.
+        self.bans = tuple(sorted(set(plan.ban_prefixes), key=lambda prefix: (len(prefix), prefix)))
         # Retail decks first, then carriers: one walk down the number answers them all. VoIP
         # plans over the same decks share the merged index.
         decks = [link.deck for link in self.links] + list(self.carriers)
@@ -95,9 +112,8 @@ class _CompiledPlan:
 
     def ban_for(self, number: str) -> str | None:
         """The shortest ban prefix that starts `number`, if any."""
-        for length in self.ban_lengths:
-            if number[:length] in self.bans:
-                return number[:length]
+        if number.startswith(self.bans):
+            return next(prefix for prefix in self.bans if number.startswith(prefix))
         return None
 
 
@@ -160,22 +176,21 @@ class RatingEngine:
         if billsec < 0:
             raise ValueError(f"billsec cannot be negative: {billsec}")
         at = answer_at if type(answer_at) is datetime and answer_at.tzinfo is UTC else _utc(answer_at)
-        trace: dict[str, Any] = {"voip_plan": plan.ref, "billsec": billsec}
+        trace = plan.rated.copy()
+        trace["billsec"] = billsec
         reason, number, quote, found = self._resolve(plan, caller, callee, at, account_dial_rules, trace)
         if quote is None:
+            trace = known(trace)
             trace["status"] = reason
             return CallRating(reason, number, None, None, None, None, None, None, None, (), trace)
         deck, rate, per_minute, _, _ = quote
-        billable, price, unrounded, trace_price = _charge(deck, rate, per_minute, billsec)
+        billable, price, trace["price_unrounded"], trace["price"] = _charge(deck, rate, per_minute, billsec)
         trace["billable_seconds"] = billable
-        trace["price_unrounded"] = unrounded
-        trace["price"] = trace_price
         trace["decimals"] = deck.decimals
         trace["currency"] = deck.currency
         ranked = self._offers(plan, found, at, quote, trace)
         if provider is not None:
-            carrier_rows = found[len(plan.links) :]
-            carried = carrying_quote(plan.carriers, carrier_rows, self._all_carriers, provider, number, at)
+            carried = carrying_quote(plan.carried_by.get(provider, ()), found, self._all_carriers, provider, number, at)
             chosen_by = "carrying provider"
         else:
             carried = quote_of(ranked[0], at) if ranked else None
@@ -188,7 +203,6 @@ class RatingEngine:
             cost, trace["cost"] = _cost(carried, billsec, chosen_by)
             cost_currency = carried.deck.currency
             provider_name = carried.deck.plan.provider.name
-        trace["status"] = RATED
         # tuple.__new__ skips the NamedTuple constructors, Python functions of their own: this is
         # the hot path of CDR rating, and the fields are in declaration order.
         return tuple.__new__(
@@ -328,7 +342,7 @@ class RatingEngine:
         if number is None:
             trace["cleaned"] = normalized.cleaned
             return INVALID_NUMBER, None, None, ()
-        ban = plan.ban_for(number) if plan.bans else None
+        ban = plan.ban_for(number)
         if ban is not None:
             trace["ban_prefix"] = ban
             return BANNED, number, None, ()
@@ -340,7 +354,11 @@ class RatingEngine:
             trace["caller_dial_rule"] = caller_normalized.rule.as_dict() if caller_normalized.rule else None
             trace["caller_number"] = caller_normalized.number
         found = plan.index.find_all(number, at)
-        quote = select_retail(plan.links, found, caller_number, at)
+        if plan.single is not None:
+            row = found[0]
+            quote = None if row is None else plan.single.quote(row, at)
+        else:
+            quote = select_retail(plan.links, found, caller_number, at)
         if quote is None:
             return NO_RATE, number, None, ()
         describe_quote(quote, trace)
@@ -360,15 +378,11 @@ class RatingEngine:
 def _cost(carried: Quote, billsec: int, chosen_by: str) -> tuple[Decimal, dict[str, Any]]:
     """What the carrier charges for the call, with the trace of how."""
     deck, rate, per_minute, _, _ = carried
-    provider = deck.plan.provider
-    trace = {"chosen_by": chosen_by, "provider_id": provider.id, "provider": provider.name}
+    trace = deck.cost_trace.copy()
+    trace["chosen_by"] = chosen_by
     describe_quote(carried, trace)
-    billable, cost, unrounded, trace_cost = _charge(deck, rate, per_minute, billsec)
+    billable, cost, trace["cost_unrounded"], trace["cost"] = _charge(deck, rate, per_minute, billsec)
     trace["billable_seconds"] = billable
-    trace["cost_unrounded"] = unrounded
-    trace["cost"] = trace_cost
-    trace["decimals"] = deck.decimals
-    trace["currency"] = deck.currency
     return cost, trace
 
 

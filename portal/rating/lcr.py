@@ -123,7 +123,7 @@ def without_losses(ranked: list[Offer], retail: Quote) -> tuple[list[Offer], lis
 
 
 def carrying_quote(
-    plan_decks: Sequence[Deck],
+    on_plan: Sequence[tuple[Deck, int]],
     found: Sequence[Rate | None],
     all_decks: Sequence[Deck],
     provider: int | str,
@@ -132,25 +132,20 @@ def carrying_quote(
 ) -> Quote | None:
     """The rate of the provider that carried a call (named by id or name), whatever LCR says.
 
-    Its carrier plans on the VoIP plan are searched first (their rows for the number are
-    `found` already), then its other plans; having been disabled since does not change what it
-    charged. Its cheapest row wins.
+    Its carrier plans on the VoIP plan (`on_plan`: each with the position of its row for the
+    number in `found`) are searched first, then its other plans; having been disabled since does
+    not change what it charged. Its cheapest row wins.
     """
-
-    def carried_by(deck: Deck) -> bool:
-        return provider in (deck.plan.provider.id, deck.plan.provider.name)
-
-    quotes = [
-        deck.quote(rate, at)
-        for deck, rate in zip(plan_decks, found, strict=True)
-        if rate is not None and carried_by(deck)
-    ]
+    quotes = [deck.quote(found[position], at) for deck, position in on_plan if found[position] is not None]
     if not quotes:
         quotes = [
             deck.quote(rate, at)
             for deck in all_decks
-            if carried_by(deck) and (rate := deck.index.find(number, at)) is not None
+            if provider in (deck.plan.provider.id, deck.plan.provider.name)
+            and (rate := deck.index.find(number, at)) is not None
         ]
+    if len(quotes) == 1:  # the usual case: one plan per provider
+        return quotes[0]
     return min(quotes, key=lambda quote: quote.per_minute, default=None)
 
 

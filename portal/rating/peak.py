@@ -27,6 +27,11 @@ _ISO_DAY = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CALENDAR = re.compile("([A-Z]{2})(?:-(.+))?")
 
 
+#: (in peak, why, the reason for a rate with a peak price, the reason for one without): what
+#: `PeakCalendar.moment` answers. A rate without a peak price is off-peak even in peak time.
+Band = tuple[bool, str, str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class PeakSchedule:
     """When a plan's peak prices apply.
@@ -70,7 +75,8 @@ class PeakCalendar:
 
     Consecutive calls usually arrive within the same minute, and the answer cannot change inside a
     minute (schedules are minute-precise and UTC offsets are whole minutes), so the previous
-    minute's answer is reused without converting time zones again.
+    minute's answer is reused without converting time zones again, together with the reasons a
+    trace gives, made once per minute rather than once per call.
     """
 
     __slots__ = ("_days", "_end", "_last", "_schedule", "_start", "_window", "_zone")
@@ -82,14 +88,22 @@ class PeakCalendar:
         self._start = schedule.start
         self._end = schedule.end
         self._window = f"{schedule.start:%H:%M}–{schedule.end:%H:%M}"
-        self._last: tuple[datetime, datetime, tuple[bool, str]] | None = None
+        self._last: tuple[datetime, datetime, Band] | None = None
 
     def band(self, at: datetime) -> tuple[bool, str]:
         """(in peak, why) for a UTC answer time; `why` reads after "peak: " or "off-peak: "."""
+        return self.moment(at)[:2]
+
+    def moment(self, at: datetime) -> "Band":
+        """The band at a UTC answer time with the reasons a trace gives for a rate priced then."""
         last = self._last
         if last is not None and last[0] <= at < last[1]:
             return last[2]
-        answer = self._decide(at.astimezone(self._zone))
+        in_peak, why = self._decide(at.astimezone(self._zone))
+        if in_peak:
+            answer = (True, why, "peak: " + why, "peak but rate has no peak price (" + why + ")")
+        else:
+            answer = (False, why, "off-peak: " + why, "off-peak: " + why)
         minute = at.replace(second=0, microsecond=0)
         self._last = (minute, minute + _MINUTE, answer)
         return answer

@@ -15,6 +15,7 @@ from .errors import TariffError
 from .money import ZERO, to_decimal
 from .normalize import MAX_DIGITS, MIN_DIGITS, DialRule
 from .peak import PeakSchedule
+from .trace import text
 
 MAX_DECIMALS = 10
 
@@ -45,28 +46,48 @@ class Rate:
     effective_to: datetime | None = None
     #: The prefix or the number this row is for (stored: it is read for every route of every call).
     key: str = field(init=False, repr=False, compare=False)
+    #: Its prices as a trace shows them (`trace.text`), made once here rather than for every call.
+    rate_text: str = field(init=False, repr=False, compare=False)
+    rate_peak_text: str | None = field(init=False, repr=False, compare=False)
+    connect_fee_text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if (self.prefix is None) == (self.number is None):
+        # A deck loads 100,000 of these at a time: fields are stored with object.__setattr__
+        # itself and only when they change.
+        prefix = self.prefix
+        if (prefix is None) == (self.number is None):
             _refuse("prefix", "a rate has exactly one of prefix and number")
-        if self.prefix is not None:
-            _check_digits(self.prefix, "prefix", 1)
+        if prefix is not None:
+            _check_digits(prefix, "prefix", 1)
         else:
             _check_digits(self.number, "number", MIN_DIGITS)
-        _set(self, "key", self.prefix if self.prefix is not None else self.number)
-        _set(self, "destination", self.destination or "")
-        _set(self, "rate", _price(self.rate, "rate"))
-        if self.rate_peak is not None:
-            _set(self, "rate_peak", _price(self.rate_peak, "rate_peak"))
-        _set(self, "connect_fee", _price(self.connect_fee, "connect_fee"))
+        _set(self, "key", prefix if prefix is not None else self.number)
+        if not self.destination:
+            _set(self, "destination", "")
+        rate = _price(self.rate, "rate")
+        _set(self, "rate", rate)
+        _set(self, "rate_text", text(rate))
+        peak = self.rate_peak
+        if peak is not None:
+            peak = _price(peak, "rate_peak")
+            _set(self, "rate_peak", peak)
+        _set(self, "rate_peak_text", None if peak is None else text(peak))
+        fee = _price(self.connect_fee, "connect_fee")
+        _set(self, "connect_fee", fee)
+        _set(self, "connect_fee_text", text(fee))
         if not _is_int(self.t1) or self.t1 < 0:
             _refuse("t1", f"t1 must be a whole number of seconds >= 0, not {self.t1!r}")
         if not _is_int(self.t2) or self.t2 < 1:
             _refuse("t2", f"t2 must be a whole number of seconds >= 1, not {self.t2!r}")
-        _set(self, "effective_from", _utc(self.effective_from, "effective_from"))
-        _set(self, "effective_to", _utc(self.effective_to, "effective_to"))
-        if self.effective_from and self.effective_to and self.effective_from >= self.effective_to:
-            _refuse("effective_to", "effective_from must be before effective_to")
+        start, end = self.effective_from, self.effective_to
+        if start is not None:
+            start = _utc(start, "effective_from")
+            _set(self, "effective_from", start)
+        if end is not None:
+            end = _utc(end, "effective_to")
+            _set(self, "effective_to", end)
+            if start is not None and start >= end:
+                _refuse("effective_to", "effective_from must be before effective_to")
 
     def in_effect(self, at: datetime) -> bool:
         """Whether the row applies at the UTC time `at`."""
@@ -191,6 +212,8 @@ def _check_digits(value: object, what: str, shortest: int, name: str | None = No
 
 
 def _price(value: object, what: str) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and value >= 0:  # as a database gives it
+        return value
     try:
         number = to_decimal(value, what)
     except ValueError as error:  # a float stays a TypeError: it is a programming error, not data
@@ -218,6 +241,5 @@ def _refuse(name: str, message: str) -> NoReturn:
     raise TariffError(message, {name: message})
 
 
-def _set(obj: object, name: str, value: object) -> None:
-    """Store a normalized field on a frozen instance during its own validation."""
-    object.__setattr__(obj, name, value)
+#: Stores a normalized field on a frozen instance during its own validation.
+_set = object.__setattr__

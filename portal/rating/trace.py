@@ -11,6 +11,74 @@ if TYPE_CHECKING:  # decks use these helpers themselves
     from .decks import Quote
 
 
+#: Marks a fact a trace template has not been given yet (None is a fact: "no dial rule").
+UNSET: Any = object()
+
+#: A rated call's trace, in the order its facts are shown; `caller_keys` follow `number` on a VoIP
+#: plan with caller-prefix conditions.
+RATED_KEYS = (
+    "voip_plan",
+    "billsec",
+    "dialed",
+    "dial_rules_from",
+    "dial_rule",
+    "number",
+    "retail_plan",
+    "match",
+    "prefix",
+    "destination",
+    "rate",
+    "connect_fee",
+    "t1",
+    "t2",
+    "band",
+    "band_reason",
+    "billable_seconds",
+    "price_unrounded",
+    "price",
+    "decimals",
+    "currency",
+    "cost",
+    "status",
+)
+CALLER_KEYS = ("caller", "caller_dial_rule", "caller_number")
+#: The trace of a call's cost, under the rated trace's `cost`.
+COST_KEYS = (
+    "chosen_by",
+    "provider_id",
+    "provider",
+    "carrier_plan",
+    "match",
+    "prefix",
+    "destination",
+    "rate",
+    "connect_fee",
+    "t1",
+    "t2",
+    "band",
+    "band_reason",
+    "billable_seconds",
+    "cost_unrounded",
+    "cost",
+    "decimals",
+    "currency",
+)
+
+
+def template(keys: tuple[str, ...], **known: Any) -> dict[str, Any]:
+    """A trace with every key in place, the facts known in advance filled in and the rest
+    `UNSET`: one is copied per call, as a copy of a ready dict costs less than growing one key
+    by key."""
+    facts = dict.fromkeys(keys, UNSET)
+    facts.update(known)
+    return facts
+
+
+def known(trace: dict[str, Any]) -> dict[str, Any]:
+    """A trace from a template without the facts it never got, when rating stopped early."""
+    return {key: value for key, value in trace.items() if value is not UNSET}
+
+
 def text(amount: Decimal) -> str:
     """A Decimal as plain digits, never in exponent form (`0.0000001`, not `1E-7`).
 
@@ -33,8 +101,9 @@ def describe_quote(quote: "Quote", into: dict[str, Any]) -> dict[str, Any]:
     into["match"] = "prefix" if rate.prefix is not None else "exact"
     into["prefix"] = rate.key
     into["destination"] = rate.destination
-    into["rate"] = text(per_minute)
-    into["connect_fee"] = text(rate.connect_fee)
+    # The price in force is the row's own peak or off-peak price, whose text the row has made.
+    into["rate"] = rate.rate_peak_text if per_minute is rate.rate_peak else rate.rate_text
+    into["connect_fee"] = rate.connect_fee_text
     into["t1"] = rate.t1
     into["t2"] = rate.t2
     into["band"] = band
