@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 from .money import ZERO, quantum, round_half_up
 from .peak import PeakCalendar
@@ -14,17 +13,10 @@ PEAK = "peak"
 OFF_PEAK = "off-peak"
 NO_SCHEDULE = "no peak schedule"
 
-_new = tuple.__new__
-
-
-class Quote(NamedTuple):
-    """A row of a deck together with the price per minute it has at one moment, and why."""
-
-    deck: "Deck"
-    rate: Rate
-    per_minute: Decimal
-    band: str
-    band_reason: str
+#: A row of a deck together with the price per minute it has at one moment, and why: (deck, row,
+#: price per minute, band, band reason). A plain tuple, unpacked where it is read: two are made
+#: for every call, and a NamedTuple costs several times as much to make.
+Quote = tuple["Deck", Rate, Decimal, str, str]
 
 
 class Deck:
@@ -74,22 +66,12 @@ class Deck:
                 currency=plan.currency,
             )
 
-    def per_minute(self, rate: Rate, at: datetime) -> Decimal:
-        """The price per minute of `rate` at the UTC time `at`, without saying why (LCR order)."""
-        if rate.rate_peak is None or self.calendar is None:
-            return rate.rate
-        return rate.rate_peak if self.calendar.moment(at)[0] else rate.rate
-
     def quote(self, rate: Rate, at: datetime) -> Quote:
-        """Price `rate` at the UTC time `at`: its peak price in peak time, when it has one.
-
-        Made with `tuple.__new__`, skipping the NamedTuple constructor (a Python function of its
-        own): quotes are made several times per call.
-        """
+        """Price `rate` at the UTC time `at`: its peak price in peak time, when it has one."""
         calendar = self.calendar
         if calendar is None:
-            return _new(Quote, (self, rate, rate.rate, OFF_PEAK, NO_SCHEDULE))
+            return self, rate, rate.rate, OFF_PEAK, NO_SCHEDULE
         in_peak, _, peak_reason, other_reason = calendar.moment(at)
         if in_peak and rate.rate_peak is not None:
-            return _new(Quote, (self, rate, rate.rate_peak, PEAK, peak_reason))
-        return _new(Quote, (self, rate, rate.rate, OFF_PEAK, other_reason))
+            return self, rate, rate.rate_peak, PEAK, peak_reason
+        return self, rate, rate.rate, OFF_PEAK, other_reason

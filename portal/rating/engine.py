@@ -13,11 +13,11 @@ from typing import Any
 
 from .decks import Deck, Quote
 from .errors import TariffError, UnknownVoipPlan
-from .increments import billable_seconds, charge
-from .lcr import Offer, candidates, carrying_quote, offers, quote_of, route_of, without_losses
+from .increments import price_call
+from .lcr import Offer, candidates, carrying_quote, offers, route_of, without_losses
 from .max_duration import DEFAULT_MAX_CALL_SECONDS, first_increment, max_duration
 from .money import ZERO, to_decimal
-from .normalize import DialRule, choose_rules, normalize
+from .normalize import DialRule, choose_rules, normalized
 from .peak import PeakCalendar, PeakSchedule
 from .prefix_index import SharedPrefixIndex
 from .results import (
@@ -193,7 +193,7 @@ class RatingEngine:
             carried = carrying_quote(plan.carried_by.get(provider, ()), found, self._all_carriers, provider, number, at)
             chosen_by = "carrying provider"
         else:
-            carried = quote_of(ranked[0], at) if ranked else None
+            carried = ranked[0][4].quote(ranked[0][5], at) if ranked else None
             chosen_by = "first LCR route"
         cost = cost_currency = provider_name = None
         if carried is None:
@@ -201,8 +201,8 @@ class RatingEngine:
             trace["cost_note"] = f"no carrier rate for provider {provider}" if provider is not None else "no LCR route"
         else:
             cost, trace["cost"] = _cost(carried, billsec, chosen_by)
-            cost_currency = carried.deck.currency
-            provider_name = carried.deck.plan.provider.name
+            cost_currency = carried[0].currency
+            provider_name = carried[0].plan.provider.name
         # tuple.__new__ skips the NamedTuple constructors, Python functions of their own: this is
         # the hot path of CDR rating, and the fields are in declaration order.
         return tuple.__new__(
@@ -244,14 +244,14 @@ class RatingEngine:
         if quote is None:
             trace["status"] = reason
             return Authorization(False, reason, number, None, None, 0, ZERO, plan.currency, (), trace)
-        rate, deck = quote.rate, quote.deck
-        terms = RateTerms(quote.per_minute, rate.connect_fee, rate.t1, rate.t2)
+        deck, rate, per_minute, _, _ = quote
+        terms = RateTerms(per_minute, rate.connect_fee, rate.t1, rate.t2)
         destination = Destination(rate.key, rate.destination)
         first = first_increment(rate.t1, rate.t2)
         trace["first_increment_seconds"] = first
         trace["first_increment_price"] = text(_price(quote, first))
         allowance = max_duration(
-            quote.per_minute, rate.connect_fee, rate.t1, rate.t2, deck.step, available, self.max_call_seconds
+            per_minute, rate.connect_fee, rate.t1, rate.t2, deck.step, available, self.max_call_seconds
         )
         if allowance is None:
             trace["status"] = INSUFFICIENT_FUNDS
@@ -294,15 +294,15 @@ class RatingEngine:
         if quote is None:
             trace["status"] = reason
             return Lookup(reason, normalized, None, None, plan.currency, (), trace)
-        rate = quote.rate
+        deck, rate, per_minute, _, _ = quote
         ranked = self._offers(plan, found, at, quote, trace)
         trace["status"] = "found"
         return Lookup(
             reason=None,
             number=normalized,
             destination=Destination(rate.key, rate.destination),
-            rate=RateTerms(quote.per_minute, rate.connect_fee, rate.t1, rate.t2),
-            currency=quote.deck.plan.currency,
+            rate=RateTerms(per_minute, rate.connect_fee, rate.t1, rate.t2),
+            currency=deck.plan.currency,
             routes=tuple(map(route_of, ranked)),
             trace=trace,
         )
@@ -332,15 +332,13 @@ class RatingEngine:
             rules_from, rules = choose_rules(account_rules, (), ())
         else:
             rules_from, rules = plan.default_rules
-        normalized = normalize(dialed, rules, rules_from)
+        number, cleaned, rule = normalized(dialed, rules)
         trace["dialed"] = dialed
         trace["dial_rules_from"] = rules_from
-        rule = normalized.rule
         trace["dial_rule"] = None if rule is None else plan.rule_dicts.get(id(rule)) or rule.as_dict()
-        number = normalized.number
         trace["number"] = number
         if number is None:
-            trace["cleaned"] = normalized.cleaned
+            trace["cleaned"] = cleaned
             return INVALID_NUMBER, None, None, ()
         ban = plan.ban_for(number)
         if ban is not None:
@@ -348,11 +346,11 @@ class RatingEngine:
             return BANNED, number, None, ()
         caller_number = ""
         if plan.needs_caller:
-            caller_normalized = normalize(caller or "", rules, rules_from)
-            caller_number = caller_normalized.number or ""
+            caller_number, _, caller_rule = normalized(caller or "", rules)
             trace["caller"] = caller
-            trace["caller_dial_rule"] = caller_normalized.rule.as_dict() if caller_normalized.rule else None
-            trace["caller_number"] = caller_normalized.number
+            trace["caller_dial_rule"] = caller_rule.as_dict() if caller_rule else None
+            trace["caller_number"] = caller_number
+            caller_number = caller_number or ""
         found = plan.index.find_all(number, at)
         if plan.single is not None:
             row = found[0]
@@ -394,8 +392,7 @@ def _charge(deck: Deck, rate: Rate, per_minute: Decimal, billsec: int) -> tuple[
     """
     if not billsec:
         return 0, deck.zero, _ZERO_TEXT, deck.zero_text
-    billable = billable_seconds(billsec, rate.t1, rate.t2)
-    unrounded, amount = charge(per_minute, rate.connect_fee, billable, deck.step)
+    billable, unrounded, amount = price_call(per_minute, rate.connect_fee, rate.t1, rate.t2, billsec, deck.step)
     return billable, amount, text(unrounded), text(amount)
 
 
@@ -403,9 +400,8 @@ _ZERO_TEXT = text(ZERO)
 
 
 def _price(quote: Quote, seconds: int) -> Decimal:
-    rate = quote.rate
-    billable = billable_seconds(seconds, rate.t1, rate.t2)
-    return charge(quote.per_minute, rate.connect_fee, billable, quote.deck.step)[1]
+    deck, rate, per_minute, _, _ = quote
+    return price_call(per_minute, rate.connect_fee, rate.t1, rate.t2, seconds, deck.step)[2]
 
 
 def _by_id(decks: Iterable[Deck], what: str) -> dict[Any, Deck]:

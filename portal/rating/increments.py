@@ -29,3 +29,18 @@ def charge(per_minute: Decimal, connect_fee: Decimal, billable: int, step: Decim
         return ZERO, round_half_up(ZERO, step)
     exact = _add(connect_fee, _divide(_multiply(per_minute, billable), SECONDS_PER_MINUTE))
     return exact, exact.quantize(step, ROUND_HALF_UP, RATING_CONTEXT)  # round_half_up() minus a call
+
+
+def price_call(
+    per_minute: Decimal, connect_fee: Decimal, t1: int, t2: int, billsec: int, step: Decimal
+) -> tuple[int, Decimal, Decimal]:
+    """(billable seconds, unrounded, rounded price) of a call lasting `billsec` seconds.
+
+    `billable_seconds` and then `charge`, written out in one function because every rated call
+    makes it twice (its price and its cost); a test holds it to the two.
+    """
+    if billsec <= 0:
+        return 0, ZERO, round_half_up(ZERO, step)
+    billable = t1 if billsec <= t1 else t1 + -(-(billsec - t1) // t2) * t2
+    exact = _add(connect_fee, _divide(_multiply(per_minute, billable), SECONDS_PER_MINUTE))
+    return billable, exact, exact.quantize(step, ROUND_HALF_UP, RATING_CONTEXT)

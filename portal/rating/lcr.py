@@ -13,8 +13,6 @@ from typing import NamedTuple
 from .decks import Deck, Quote
 from .tariffs import Gateway, Rate
 
-_new = tuple.__new__
-
 
 class Route(NamedTuple):
     """One way to send a call: a provider, its gateways and what it charges per minute now.
@@ -46,10 +44,9 @@ route_of = itemgetter(6)
 
 
 #: What LCR needs of one enabled carrier plan: (its position among the rows found for a number,
-#: which follows the VoIP plan's order; deck; provider priority; provider name; what its routes
-#: say of the plan: provider id, gateways, plan id, currency), looked up once when the engine is
-#: built.
-Candidate = tuple[int, Deck, int, str, int | str, tuple[Gateway, ...], int | str, str]
+#: which follows the VoIP plan's order; deck; provider priority; provider name), looked up once
+#: when the engine is built.
+Candidate = tuple[int, Deck, int, str]
 
 
 def candidates(decks: Sequence[Deck], start: int = 0) -> tuple[Candidate, ...]:
@@ -58,16 +55,7 @@ def candidates(decks: Sequence[Deck], start: int = 0) -> tuple[Candidate, ...]:
     Positions count from `start`, where the plans' rows begin in what `offers` is given.
     """
     return tuple(
-        (
-            position,
-            deck,
-            deck.plan.provider.priority,
-            deck.plan.provider.name,
-            deck.plan.provider.id,
-            deck.plan.provider.gateways,
-            deck.plan.id,
-            deck.plan.currency,
-        )
+        (position, deck, deck.plan.provider.priority, deck.plan.provider.name)
         for position, deck in enumerate(decks, start)
         if deck.plan.provider.enabled
     )
@@ -80,30 +68,38 @@ def offers(routable: Sequence[Candidate], found: Sequence[Rate | None], at: date
     then provider name, then the order the plans are listed on the VoIP plan.
     """
     ranked = []
-    for position, deck, priority, name, provider_id, gateways, plan_id, currency in routable:
+    for position, deck, priority, name in routable:
         rate = found[position]
         if rate is not None:
-            per_minute = rate.rate if rate.rate_peak is None else deck.per_minute(rate, at)
-            # tuple.__new__ skips the NamedTuple constructor, a Python function of its own.
-            route = _new(
-                Route,
-                (
-                    provider_id,
-                    name,
-                    gateways,
-                    plan_id,
-                    rate.key,
-                    rate.destination,
-                    per_minute,
-                    rate.connect_fee,
-                    rate.t1,
-                    rate.t2,
-                    currency,
-                ),
-            )
-            ranked.append((per_minute, priority, name, position, deck, rate, route))
+            routes = rate.routes
+            if routes is None or routes[0] is not deck:
+                routes = _routes(deck, rate)
+            calendar = deck.calendar
+            if rate.rate_peak is not None and calendar is not None and calendar.moment(at)[0]:
+                route = routes[2]
+            else:
+                route = routes[1]
+            ranked.append((route[6], priority, name, position, deck, rate, route))
     ranked.sort()
     return ranked
+
+
+def _routes(deck: Deck, rate: Rate) -> tuple[Deck, Route, Route | None]:
+    """A carrier row's routes off-peak and in peak (None without a peak price), made the first
+    time LCR offers the row and kept on it (see `Rate.routes`).
+
+    A route is the same every time its row is offered in its band, and making one (a
+    NamedTuple of eleven fields) is most of what offering a route costs.
+    """
+    plan = deck.plan
+    provider = plan.provider
+    head = (provider.id, provider.name, provider.gateways, plan.id, rate.key, rate.destination)
+    tail = (rate.connect_fee, rate.t1, rate.t2, plan.currency)
+    off_peak = Route(*head, rate.rate, *tail)
+    peak = None if rate.rate_peak is None else Route(*head, rate.rate_peak, *tail)
+    routes = (deck, off_peak, peak)
+    object.__setattr__(rate, "routes", routes)
+    return routes
 
 
 def without_losses(ranked: list[Offer], retail: Quote) -> tuple[list[Offer], list[Offer]]:
@@ -114,7 +110,8 @@ def without_losses(ranked: list[Offer], retail: Quote) -> tuple[list[Offer], lis
     block calls.
     """
     kept, dropped = [], []
-    currency, ceiling = retail.deck.plan.currency, retail.per_minute
+    retail_deck, _, ceiling, _, _ = retail
+    currency = retail_deck.plan.currency
     for offer in ranked:
         per_minute, _, _, _, deck, _, _ = offer
         loses = per_minute > ceiling and deck.plan.currency == currency
@@ -136,7 +133,10 @@ def carrying_quote(
     number in `found`) are searched first, then its other plans; having been disabled since does
     not change what it charged. Its cheapest row wins.
     """
-    quotes = [deck.quote(found[position], at) for deck, position in on_plan if found[position] is not None]
+    quotes = []
+    for deck, position in on_plan:  # a loop, not a comprehension: this runs for a fifth of all calls
+        if found[position] is not None:
+            quotes.append(deck.quote(found[position], at))
     if not quotes:
         quotes = [
             deck.quote(rate, at)
@@ -146,9 +146,4 @@ def carrying_quote(
         ]
     if len(quotes) == 1:  # the usual case: one plan per provider
         return quotes[0]
-    return min(quotes, key=lambda quote: quote.per_minute, default=None)
-
-
-def quote_of(offer: Offer, at: datetime) -> Quote:
-    """An offer priced again with its band and the reasons, for the trace of a call's cost."""
-    return offer[4].quote(offer[5], at)
+    return min(quotes, key=itemgetter(2), default=None)

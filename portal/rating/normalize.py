@@ -77,6 +77,11 @@ def normalize(dialed: str, rules: Sequence[DialRule], rules_from: str | None = N
     the rule only a leading `+` may go; the rest must be 3 to 15 ASCII digits.
     `rules_from` is carried into the result for the trace.
     """
+    return Normalized(*normalized(dialed, rules), rules_from)
+
+
+def normalized(dialed: str, rules: Sequence[DialRule]) -> tuple[str | None, str, DialRule | None]:
+    """`normalize` as a plain (number, cleaned, rule) tuple, for the engine: once per call."""
     text = dialed.strip()
     if not (text.isascii() and (text.isdigit() or (text[:1] == "+" and text[1:].isdigit()))):
         text = _SEPARATORS.sub("", text)  # most numbers arrive clean and skip this
@@ -91,8 +96,7 @@ def normalize(dialed: str, rules: Sequence[DialRule], rules_from: str | None = N
     else:
         cleaned = _without_separators(text)
         valid = MIN_DIGITS <= len(cleaned) <= MAX_DIGITS and _is_digits(cleaned) is not None
-    # tuple.__new__ skips the NamedTuple constructor, a Python function of its own: once per call.
-    return tuple.__new__(Normalized, (cleaned if valid else None, cleaned, applied, rules_from))
+    return cleaned if valid else None, cleaned, applied
 
 
 def _without_separators(text: str) -> str:

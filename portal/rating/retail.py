@@ -44,5 +44,5 @@ def select_retail(links: Sequence[Link], found: Sequence[Rate | None], caller: s
         eligible = [(link, rate) for link, rate in eligible if len(rate.prefix) == longest]
     quotes = [(link, link.deck.quote(rate, at)) for link, rate in eligible]
     return min(
-        quotes, key=lambda pair: (pair[0].priority, pair[1].per_minute, pair[1].rate.connect_fee, pair[0].order)
+        quotes, key=lambda pair: (pair[0].priority, pair[1][2], pair[1][1].connect_fee, pair[0].order)
     )[1]

@@ -50,6 +50,10 @@ class Rate:
     rate_text: str = field(init=False, repr=False, compare=False)
     rate_peak_text: str | None = field(init=False, repr=False, compare=False)
     connect_fee_text: str = field(init=False, repr=False, compare=False)
+    #: The engine's routes for this row, made when LCR first offers it (`lcr._routes`): (the
+    #: carrier plan's deck they were made for, off-peak route, peak route). A row offered by
+    #: another deck since (the same row in two plans) is given new ones.
+    routes: tuple | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         # A deck loads 100,000 of these at a time: fields are stored with object.__setattr__

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.rating import billable_seconds, charge
+from portal.rating.increments import price_call
 
 STEP_4 = Decimal("0.0001")
 
@@ -98,3 +99,17 @@ def test_the_price_does_not_depend_on_the_callers_decimal_context():
         context.prec = 3
         context.rounding = ROUND_DOWN
         assert charge(Decimal("0.123456"), Decimal("0.05"), 61, Decimal("0.000001")) == expected
+
+
+@given(
+    billsec=st.integers(0, 20_000),
+    t=st.tuples(st.integers(0, 120), st.integers(1, 120)),
+    per_minute=st.decimals(min_value=0, max_value=100, places=6),
+    connect_fee=st.decimals(min_value=0, max_value=5, places=4),
+    decimals=st.integers(0, 10),
+)
+def test_the_fused_price_is_billable_seconds_then_charge(billsec, t, per_minute, connect_fee, decimals):
+    """`price_call` writes out the two rules for speed; it must never say anything else."""
+    step = Decimal(1).scaleb(-decimals)
+    billable = billable_seconds(billsec, *t)
+    assert price_call(per_minute, connect_fee, *t, billsec, step) == (billable, *charge(per_minute, connect_fee, billable, step))
