@@ -53,7 +53,6 @@ class _CompiledPlan:
         "rated",
         "ref",
         "routable",
-        "rule_dicts",
         "single",
     )
 
@@ -69,8 +68,6 @@ class _CompiledPlan:
         self.ref = plan_ref(plan)
         #: The dial rules for accounts without their own.
         self.default_rules = choose_rules((), plan.dial_rules, global_rules)
-        #: Each of those rules as the trace shows it, made once (see `trace` on sharing).
-        self.rule_dicts = {id(rule): rule.as_dict() for rule in self.default_rules[1]}
         self.links = tuple(
             Link(_deck(retail, link.retail_plan_id, "retail", plan), link.caller_prefix, link.priority, order)
             for order, link in enumerate(plan.retail_links)
@@ -210,7 +207,7 @@ class RatingEngine:
             (
                 RATED,
                 number,
-                tuple.__new__(Destination, (rate.key, rate.destination)),
+                rate.answer or _answer(rate),
                 billable,
                 price,
                 deck.currency,
@@ -335,7 +332,7 @@ class RatingEngine:
         number, cleaned, rule = normalized(dialed, rules)
         trace["dialed"] = dialed
         trace["dial_rules_from"] = rules_from
-        trace["dial_rule"] = None if rule is None else plan.rule_dicts.get(id(rule)) or rule.as_dict()
+        trace["dial_rule"] = None if rule is None else rule.trace
         trace["number"] = number
         if number is None:
             trace["cleaned"] = cleaned
@@ -348,7 +345,7 @@ class RatingEngine:
         if plan.needs_caller:
             caller_number, _, caller_rule = normalized(caller or "", rules)
             trace["caller"] = caller
-            trace["caller_dial_rule"] = caller_rule.as_dict() if caller_rule else None
+            trace["caller_dial_rule"] = caller_rule.trace if caller_rule else None
             trace["caller_number"] = caller_number
             caller_number = caller_number or ""
         found = plan.index.find_all(number, at)
@@ -371,6 +368,13 @@ class RatingEngine:
             if dropped:
                 trace["routes_dropped_no_loss"] = [provider for _, _, provider, *_ in dropped]
         return ranked
+
+
+def _answer(rate: Rate) -> Destination:
+    """Where a call on `rate` went, as a result says it, made once per row (see `Rate.answer`)."""
+    destination = Destination(rate.key, rate.destination)
+    object.__setattr__(rate, "answer", destination)
+    return destination
 
 
 def _cost(carried: Quote, billsec: int, chosen_by: str) -> tuple[Decimal, dict[str, Any]]:

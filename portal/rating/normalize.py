@@ -9,7 +9,7 @@ different number than the one dialed.
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from phonenumbers import PhoneMetadata
@@ -34,10 +34,13 @@ class DialRule:
 
     match: str
     replace: str
+    #: `as_dict()` made once, for the traces of the calls the rule applies to (which share it).
+    trace: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.match, str) or not isinstance(self.replace, str):
             raise TypeError("a dial rule's match and replace are strings")
+        object.__setattr__(self, "trace", self.as_dict())
 
     def as_dict(self) -> dict[str, str]:
         return {"match": self.match, "replace": self.replace}

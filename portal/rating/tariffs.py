@@ -54,6 +54,8 @@ class Rate:
     #: carrier plan's deck they were made for, off-peak route, peak route). A row offered by
     #: another deck since (the same row in two plans) is given new ones.
     routes: tuple | None = field(init=False, repr=False, compare=False, default=None)
+    #: The engine's `Destination` for this row, made when it first prices a call (`engine._answer`).
+    answer: tuple | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         # A deck loads 100,000 of these at a time: fields are stored with object.__setattr__
