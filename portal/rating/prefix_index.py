@@ -12,10 +12,8 @@ are turned into that integer: up to 9 digits it is a one-word int, which Python 
 divides several times faster than the 12-digit number.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import groupby
-from operator import itemgetter
 
 from .normalize import MAX_DIGITS
 from .tariffs import Rate
@@ -79,12 +77,6 @@ class PrefixIndex:
         self._numbers = {number: _best_first(rows) for number, rows in numbers.items()}
         self._cut, self._probes = _probe_plan(self._tables)
         self._lengths = sorted(self._tables, reverse=True)
-
-    def entries(self) -> Iterator[tuple[str, object]]:
-        """(prefix, its row or `_SEVERAL`) for every prefix, for merging indexes."""
-        for length, table in self._tables.items():
-            for value, entry in table.items():
-                yield f"{value:0{length}d}", entry
 
     def exact(self, number: str, at: datetime) -> Rate | None:
         """The exact-number row for `number` in effect at `at` (UTC)."""
@@ -154,35 +146,39 @@ class SharedPrefixIndex:
         self._with_numbers = tuple(position for position, index in enumerate(self._indexes) if index._numbers)
 
     def _merge(self) -> Tables:
-        """Every deck's prefixes, each with all decks' entries, in one sweep in sorted order.
+        """Every deck's prefixes, each with all decks' entries, built one prefix length at a time.
 
-        Sorted, a key comes right after the keys that start it, so those (its ancestors) form a
-        stack, and each key's value is its parent's with the decks that have the key itself
-        patched in. The sort runs over (key, deck, number) triples that point into a flat list
-        rather than holding the rows: tuples of strings and ints escape the garbage collector,
-        which would otherwise trace every row in memory again and again while they pile up.
+        Shortest lengths first, so a key's parent (the longest shorter key that starts it) is
+        already merged: the key's value is its parent's, with the decks that have the key itself
+        patched in. Keys are the tables' integers, and a parent is found by the same divisions
+        a lookup makes.
         """
-        entries: list[object] = []
-        triples = []
-        for position, index in enumerate(self._indexes):
-            for key, entry in index.entries():
-                triples.append((key, position, len(entries)))
-                entries.append(entry)
-        triples.sort(key=itemgetter(0))
+        lengths = sorted({length for index in self._indexes for length in index._tables})
         tables: Tables = {}
-        ancestors: list[tuple[str, tuple[object, ...]]] = [("", self._none)]
-        for key, group in groupby(triples, key=itemgetter(0)):
-            while not key.startswith(ancestors[-1][0]):
-                ancestors.pop()
-            inherited = ancestors[-1][1]
-            value = list(inherited)
-            several = type(inherited) is _Several  # whether `value` may hold `_SEVERAL`
-            for _, position, entry in group:
-                value[position] = entries[entry]
-                several = several or entries[entry] is _SEVERAL
-            merged = (_Several if several else tuple)(value)
-            tables.setdefault(len(key), {})[int(key)] = merged
-            ancestors.append((key, merged))
+        for length in lengths:
+            patches: dict[int, list[tuple[int, object]]] = {}
+            for position, index in enumerate(self._indexes):
+                for key, entry in index._tables.get(length, {}).items():
+                    if key in patches:
+                        patches[key].append((position, entry))
+                    else:
+                        patches[key] = [(position, entry)]
+            parents = [(tables[shorter].get, 10 ** (length - shorter)) for shorter in reversed(tables)]
+            merged: dict[int, object] = {}
+            for key, patch in patches.items():
+                inherited = self._none
+                for get, divisor in parents:
+                    parent = get(key // divisor)
+                    if parent is not None:
+                        inherited = parent
+                        break
+                value = list(inherited)
+                several = type(inherited) is _Several  # whether `value` may hold `_SEVERAL`
+                for position, entry in patch:
+                    value[position] = entry
+                    several = several or entry is _SEVERAL
+                merged[key] = (_Several if several else tuple)(value)
+            tables[length] = merged
         return tables
 
     def find_all(self, number: str, at: datetime) -> Sequence[Rate | None]:
