@@ -9,10 +9,8 @@ their calls are `no_rate`, stored and re-ratable), and each is named in `Loaded.
 admin forms and the API check rows with the same converters before storing them, so this is the
 last line of defence, not the usual path.
 """
-import gc
 import re
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
@@ -36,6 +34,7 @@ from portal.models import (
     VoipPlanRetailPlan,
 )
 from portal.models.tariffs import voip_plan_ban_plans, voip_plan_carrier_plans
+from portal.rating.engine import collector_paused
 
 RATE_FIELDS = ("prefix", "number", "destination", "rate", "rate_peak", "connect_fee", "t1", "t2",
                "effective_from", "effective_to")
@@ -204,22 +203,8 @@ def _voip_plans(retail, carriers, plan_rules, problems):
 
 def load_engine():
     """Build a RatingEngine from everything the database holds now, leaving out what it refuses."""
-    with _collector_paused():
+    with collector_paused():  # the rate rows as well as the engine
         return _load_engine()
-
-
-@contextmanager
-def _collector_paused():
-    """Building an engine makes a few objects per rate row, and they all live on. The cyclic
-    collector, started by allocation counts, would walk the growing pile again and again (a
-    third of a 100,000-row load); it runs again once the engine is built."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_engine():
