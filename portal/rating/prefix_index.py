@@ -14,8 +14,8 @@ divides several times faster than the 12-digit number.
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from .normalize import MAX_DIGITS
 from .tariffs import Rate
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -53,7 +53,7 @@ class PrefixIndex:
     as normalization makes them.
     """
 
-    __slots__ = ("_cut", "_in_peak", "_lengths", "_numbers", "_probes", "_several", "_tables")
+    __slots__ = ("_in_peak", "_lengths", "_numbers", "_several", "_tables", "longest")
 
     def __init__(self, rates: Iterable[Rate], in_peak: Callable[[datetime], bool] | None = None) -> None:
         self._in_peak = in_peak
@@ -75,27 +75,17 @@ class PrefixIndex:
                 table[int(key)] = _SEVERAL
         self._several = {key: _best_first(rows) for key, rows in several.items()}
         self._numbers = {number: _best_first(rows) for number, rows in numbers.items()}
-        self._cut, self._probes = _probe_plan(self._tables)
         self._lengths = sorted(self._tables, reverse=True)
+        #: longest(number, at): the row of the longest prefix of `number` that has a row in
+        #: effect at `at` (UTC), or None.
+        self.longest: Callable[[str, datetime], Rate | None] = _walker(
+            self._tables, None, "entry is not SEVERAL", lambda number, at, entry: self._dated(number, at)
+        )
 
     def exact(self, number: str, at: datetime) -> Rate | None:
         """The exact-number row for `number` in effect at `at` (UTC)."""
         rows = self._numbers.get(number)
         return None if rows is None else _in_effect(rows, at, self._in_peak)
-
-    def longest(self, number: str, at: datetime) -> Rate | None:
-        """The row of the longest prefix of `number` that has a row in effect at `at` (UTC)."""
-        try:
-            probes = self._probes[len(number)]
-        except IndexError:  # longer than any number, so than any prefix: the rest cannot matter
-            return self.longest(number[:MAX_DIGITS], at)
-        if probes:
-            value = int(number[: self._cut])
-            for get, divisor in probes:
-                entry = get(value // divisor)
-                if entry is not None:
-                    return entry if entry is not _SEVERAL else self._dated(number, at)
-        return None
 
     def _dated(self, number: str, at: datetime) -> Rate | None:
         """`longest` once a prefix with several rows is met: the walk again, now choosing among
@@ -137,13 +127,16 @@ class SharedPrefixIndex:
     are rare, so a deck that has them where the walk ends is asked directly.
     """
 
-    __slots__ = ("_cut", "_indexes", "_none", "_probes", "_with_numbers")
+    __slots__ = ("_indexes", "_none", "_with_numbers", "find_all")
 
     def __init__(self, indexes: Sequence[PrefixIndex]) -> None:
         self._indexes = tuple(indexes)
         self._none: tuple[object, ...] = (None,) * len(self._indexes)
-        self._cut, self._probes = _probe_plan(self._merge())
         self._with_numbers = tuple(position for position, index in enumerate(self._indexes) if index._numbers)
+        #: find_all(number, at): each deck's `find(number, at)`, in the order the decks were given.
+        self.find_all: Callable[[str, datetime], Sequence[Rate | None]] = _walker(
+            self._merge(), self._none, "False" if self._with_numbers else "type(entry) is not Several", self._patched
+        )
 
     def _merge(self) -> Tables:
         """Every deck's prefixes, each with all decks' entries, built one prefix length at a time.
@@ -181,22 +174,9 @@ class SharedPrefixIndex:
             tables[length] = merged
         return tables
 
-    def find_all(self, number: str, at: datetime) -> Sequence[Rate | None]:
-        """Each deck's `find(number, at)`, in the order the decks were given."""
-        try:
-            probes = self._probes[len(number)]
-        except IndexError:
-            return self.find_all(number[:MAX_DIGITS], at)
-        value = self._none
-        if probes:
-            digits = int(number[: self._cut])
-            for get, divisor in probes:
-                hit = get(digits // divisor)
-                if hit is not None:
-                    value = hit
-                    break
-        if not self._with_numbers and type(value) is not _Several:
-            return value
+    def _patched(self, number: str, at: datetime, value: tuple[object, ...]) -> Sequence[Rate | None]:
+        """The merged answer with what only the decks themselves know: their dated rows and
+        their exact numbers."""
         found = list(value)
         for position, entry in enumerate(value):
             if entry is _SEVERAL:
@@ -208,16 +188,47 @@ class SharedPrefixIndex:
         return found
 
 
-def _probe_plan(tables: Tables) -> tuple[int, list[Probes]]:
-    """(the longest prefix length, for each number length (0 to 15 digits) the probes into
-    `tables`, longest prefix first), the divisors cutting a number's first digits up to that
-    length down to each prefix."""
+def _walker(
+    tables: Tables, none: object, plain: str, finish: Callable[[str, datetime, Any], Any]
+) -> Callable[[str, datetime], Any]:
+    """The walk down a number through `tables`, longest prefix first, as a function of its own.
+
+    A number at least as long as the longest prefix (nearly every number) takes one expression,
+    `get8(value) or get7(value // 10) or ...`, generated here as dataclasses and namedtuple
+    generate theirs: a loop over (table, divisor) pairs spends a quarter of a lookup unpacking
+    them. Entries are rows, merged tuples or `_SEVERAL`, all true, so `or` stops at the first
+    hit. A shorter number walks the tables its length allows in a loop. The walk answers the
+    entry it stops at (`none` if none) when the expression `plain` holds for it, else
+    `finish(number, at, entry)`. The source holds only integers and names made here.
+    """
     lengths = sorted(tables, reverse=True)
     cut = lengths[0] if lengths else 0
-    return cut, [
-        tuple((tables[length].get, 10 ** (min(size, cut) - length)) for length in lengths if length <= size)
-        for size in range(MAX_DIGITS + 1)
+    names: dict[str, Any] = {f"get{length}": tables[length].get for length in lengths}
+    chain = " or ".join(f"get{length}(value // {10 ** (cut - length)})" for length in lengths[1:])
+    chain = " or ".join(filter(None, [f"get{cut}(value)" if lengths else "", chain, "NONE"]))
+    short = [  # for each number length below `cut`: the (get, divisor) pairs, longest first
+        tuple((tables[length].get, 10 ** (size - length)) for length in lengths if length <= size)
+        for size in range(cut)
     ]
+    value = f"int(number[:{cut}])" if cut else "0"
+    source = f"""
+def walk(number, at):
+    if len(number) >= {cut}:
+        value = {value}
+        entry = {chain}
+    else:
+        entry = NONE
+        value = int(number) if number else 0
+        for get, divisor in SHORT[len(number)]:
+            hit = get(value // divisor)
+            if hit is not None:
+                entry = hit
+                break
+    return entry if {plain} else finish(number, at, entry)
+"""
+    namespace = {**names, "NONE": none, "SHORT": short, "SEVERAL": _SEVERAL, "Several": _Several, "finish": finish}
+    exec(source, namespace)  # noqa: S102 - generated from integers and the names above only
+    return namespace["walk"]
 
 
 def _best_first(rows: list[Rate]) -> tuple[Rate, ...]:
