@@ -95,8 +95,8 @@ def _routes(deck: Deck, rate: Rate) -> tuple[Deck, Route, Route | None]:
     provider = plan.provider
     head = (provider.id, provider.name, provider.gateways, plan.id, rate.key, rate.destination)
     tail = (rate.connect_fee, rate.t1, rate.t2, plan.currency)
-    off_peak = Route(*head, rate.rate, *tail)
-    peak = None if rate.rate_peak is None else Route(*head, rate.rate_peak, *tail)
+    off_peak = Route._make(head + (rate.rate,) + tail)
+    peak = None if rate.rate_peak is None else Route._make(head + (rate.rate_peak,) + tail)
     routes = (deck, off_peak, peak)
     object.__setattr__(rate, "routes", routes)
     return routes

@@ -190,3 +190,23 @@ def test_no_carrier_rate_leaves_the_cost_unknown_but_the_call_rated(carried_by, 
 def test_an_unanswered_call_costs_nothing_at_the_carrier_either():
     rating = engine(carrier(1, "a", Rate(prefix="44", rate="0.01", connect_fee="0.10"))).rate(1, "", UK, PEAK_TIME, 0)
     assert (rating.price, rating.cost, rating.provider) == (Decimal("0.0000"), Decimal("0.0000"), "a")
+
+
+def test_a_row_shared_by_two_carrier_plans_is_routed_as_each_plan_says():
+    """Rows keep the routes LCR made for them; a row in two plans must not lend one plan's
+    provider, gateways or currency to the other, however often it is offered."""
+    shared = Rate(prefix="44", destination="UK", rate="0.01")
+    routing = engine(carrier(1, "alpha", shared, priority=1), carrier(2, "bravo", shared, priority=2, currency="EUR"))
+    for _ in range(3):
+        routes = routing.lookup(1, UK, NIGHT).routes
+        assert [(route.provider, route.gateways[0].name, route.currency) for route in routes] == [
+            ("alpha", "alpha-gw", "GBP"),
+            ("bravo", "bravo-gw", "EUR"),
+        ]
+
+
+def test_a_peak_priced_carrier_row_is_routed_at_the_price_in_force_each_time():
+    """The off-peak and the peak route of a row are made once each; the answer time picks."""
+    routing = engine(carrier(1, "alpha", Rate(prefix="44", rate="0.01", rate_peak="0.03"), peak=LONDON_DAY))
+    for at, price in [(NIGHT, "0.01"), (PEAK_TIME, "0.03"), (NIGHT, "0.01"), (PEAK_TIME, "0.03")]:
+        assert routing.lookup(1, UK, at).routes[0].cost_per_minute == Decimal(price)
