@@ -15,6 +15,7 @@ Timing uses integer nanoseconds and reports Decimals, keeping floats out of this
 """
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -115,7 +116,8 @@ def run(prefixes: int = 100_000, carriers: int = 3, calls: int = 1_000_000, seed
         "lookups": len(numbers),
         "prefix_lookups_per_second": _ratio(len(numbers) * 10**9, lookup_ns, "1"),
         "index_memory_mb": _ratio(index_bytes, 2**20, "0.1"),
-        "python": sys.version.split()[0],
+        # Which interpreter: an optimised build (PGO, LTO) rates about a quarter faster (README).
+        "python": f"{sys.version.split()[0]} ({os.path.realpath(sys.executable)})",
     }
 
 
