@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # decks use these helpers themselves
 #: Marks a fact a trace template has not been given yet (None is a fact: "no dial rule").
 UNSET: Any = object()
 
+#: What `describe_quote` writes after the plan: the row that matched and its price at the time.
+QUOTE_KEYS = ("match", "prefix", "destination", "rate", "connect_fee", "t1", "t2", "band", "band_reason")
+
 #: A rated call's trace, in the order its facts are shown; `caller_keys` follow `number` on a VoIP
 #: plan with caller-prefix conditions.
 RATED_KEYS = (
@@ -24,15 +27,7 @@ RATED_KEYS = (
     "dial_rule",
     "number",
     "retail_plan",
-    "match",
-    "prefix",
-    "destination",
-    "rate",
-    "connect_fee",
-    "t1",
-    "t2",
-    "band",
-    "band_reason",
+    *QUOTE_KEYS,
     "billable_seconds",
     "price_unrounded",
     "price",
@@ -48,15 +43,7 @@ COST_KEYS = (
     "provider_id",
     "provider",
     "carrier_plan",
-    "match",
-    "prefix",
-    "destination",
-    "rate",
-    "connect_fee",
-    "t1",
-    "t2",
-    "band",
-    "band_reason",
+    *QUOTE_KEYS,
     "billable_seconds",
     "cost_unrounded",
     "cost",
