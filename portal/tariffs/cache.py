@@ -10,6 +10,7 @@ rates with what could be loaded. Either way the refused rows are logged once and
 admin's tariff pages (`failure`) until a later version loads whole. The black/white lists are
 always the newest: a number blocked for fraud must not wait for a tariff fix.
 """
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import TariffVersion
+from portal.rating.engine import freeze_heap
 from portal.tariffs.loader import load_engine, load_number_lists
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,16 @@ class EngineCache:
             log.error("tariff version %s did not load whole; rating with version %s. Refused:\n  %s",
                       version, self._rating_with, "\n  ".join(loaded.problems))
         self._loaded = version
+        settle(engine)
+
+
+def settle(engine):
+    """Freeze the heap once a large engine is in service (see `freeze_heap`); a small one costs
+    the collector little, but still lets go of a large one frozen before it."""
+    if engine.rows >= current_app.config["ENGINE_FREEZE_ROWS"]:
+        freeze_heap()
+    elif gc.get_freeze_count():
+        gc.unfreeze()  # the collector's next full pass frees the engine this one replaced
 
 
 def _cache():

@@ -1,7 +1,10 @@
 """A tariff row the engine refuses does not stop rating: the process keeps its last complete
 engine (or, having none, rates what it could load), says which rows and why, and does not try
-the same version again on every call."""
+the same version again on every call. A large engine is frozen out of the collector's full
+passes, and freed all the same once replaced."""
+import gc
 import logging
+import weakref
 
 import pytest
 from sqlalchemy import select
@@ -128,3 +131,55 @@ def test_with_no_complete_engine_a_newer_partial_one_replaces_the_older(world, s
         db.session.commit()
         assert rating_engine() is not engine
         assert rating_engine().rate(second_plan, "", MANCHESTER, MORNING, 60).price.as_tuple().exponent == -2
+
+
+@pytest.fixture
+def thawed():
+    """Leave the process as the suite's other tests expect it: nothing frozen."""
+    yield
+    gc.unfreeze()
+
+
+def is_frozen(thing):
+    """Frozen objects are in no generation the collector walks (`gc.get_objects` lists those)."""
+    return gc.is_tracked(thing) and not any(held is thing for held in gc.get_objects())
+
+
+def in_a_cycle(engine):
+    """A weak reference to a part of `engine` that only the cyclic collector can free: a merged
+    index's walk, which the namespace it was generated in holds."""
+    walk = next(iter(engine._plans.values())).index.find_all
+    assert any(walk in gc.get_referents(namespace) for namespace in gc.get_referents(walk))
+    return weakref.ref(walk)
+
+
+def replace_tariffs(world):
+    """A valid tariff change, so the next use builds a new engine."""
+    set_schedule(world, timezone="Europe/Paris")
+
+
+def test_a_large_engine_is_frozen_and_the_one_it_replaces_is_freed(world, thawed):
+    world.app.config["ENGINE_FREEZE_ROWS"] = 1  # the test world's few rows count as large
+    with world.app.app_context():
+        engine = rating_engine()
+        assert is_frozen(engine) and is_frozen(engine._plans)
+        replaced = in_a_cycle(engine)
+        del engine
+    replace_tariffs(world)
+    with world.app.app_context():
+        engine = rating_engine()
+        assert replaced() is None  # collected before the heap was frozen again, not kept frozen
+        assert is_frozen(engine)
+
+
+def test_a_small_engine_is_not_frozen_and_lets_go_of_a_large_one(world, thawed):
+    world.app.config["ENGINE_FREEZE_ROWS"] = 1
+    with world.app.app_context():
+        replaced = in_a_cycle(rating_engine())
+    world.app.config["ENGINE_FREEZE_ROWS"] = 10**9
+    replace_tariffs(world)
+    with world.app.app_context():
+        engine = rating_engine()
+        assert gc.get_freeze_count() == 0 and not is_frozen(engine)
+        gc.collect()
+        assert replaced() is None
