@@ -65,13 +65,15 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
         return Decision(False, "account_suspended")
     if account.voip_plan_id is None:
         return Decision(False, "no_rate")
+    # Before the account's lock, which holds back every other authorization of the account (on
+    # SQLite, every other writer): nothing here depends on it.
+    engine, lists = engine_and_lists()
     now = utcnow()
     hold = None
     if call_uuid:
         account = lock_account(account.id)
         expire_holds(now, account.id)
         hold = _own_open_hold(account, call_uuid)
-    engine, lists = engine_and_lists()
     # A call that has its hold already is priced against that money alone: the hold is not
     # counted against itself, and the answer is the one that placed it.
     money = available(account, now) if hold is None else hold.amount

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -104,3 +104,28 @@ def test_times_come_back_aware_utc(app_ctx):
     db.session.expire_all()
     assert db.session.scalar(select(Cdr.start)) == NOW
     assert db.session.scalar(select(Cdr.start)).tzinfo is not None
+
+
+def _sqlite_plan(statement):
+    """SQLite's plan for `statement` (it does not depend on the values bound)."""
+    compiled = statement.compile(dialect=db.engine.dialect)
+    values = (None,) * len(compiled.positiontup)
+    rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values).all()
+    return " ".join(row[-1] for row in rows)
+
+
+def test_authorization_reads_an_accounts_open_holds_from_one_index(app_ctx):
+    """Every authorization with a call uuid closes the account's lapsed holds and sums the rest,
+    under the account's lock: both must be a seek into the account's open holds by expiry, and
+    the sum must not read the table, or an account with many calls in progress slows them all."""
+    from portal.ledger.balance import _OPEN_HOLDS
+    from portal.ledger.holds import _EXPIRE_ACCOUNT
+
+    columns = {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("holds")}
+    assert columns["ix_holds_account_open"] == ["account_id", "status", "expires_at", "amount"]
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL's planner picks by table statistics, which a test database has not got
+    assert "SEARCH holds USING COVERING INDEX ix_holds_account_open (account_id=? AND status=? AND expires_at>?)" \
+        in _sqlite_plan(_OPEN_HOLDS)
+    assert "SEARCH holds USING INDEX ix_holds_account_open (account_id=? AND status=? AND expires_at<?)" \
+        in _sqlite_plan(_EXPIRE_ACCOUNT)

@@ -109,7 +109,9 @@ class Hold(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("status", HOLD_STATUSES), name="status"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
-        Index("ix_holds_account_status", "account_id", "status"),
+        # An account's open holds in expiry order, amounts included: authorization closes the
+        # lapsed ones and sums the rest from the index alone (migration 0006).
+        Index("ix_holds_account_open", "account_id", "status", "expires_at", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
