@@ -25,8 +25,8 @@ DECK_LOAD_SECONDS = 3
 
 def _database_deck(kind, rows):
     """(seconds to import `rows` as a retail deck, seconds to load them back into an engine ready
-    to serve, as the engine cache makes it) on a scratch database of `kind`. A load that refused rows would time less work than a real one,
-    so it stops the benchmark instead of being reported."""
+    to serve, as the engine cache makes it) on a scratch database of `kind`. A load that refused
+    rows would time less work than a real one, so it stops the benchmark instead of being reported."""
     with scratch_app(kind):
         plan = RetailPlan(name="Bench", currency="EUR")
         db.session.add(VoipPlan(name="Bench", currency="EUR", retail_links=[VoipPlanRetailPlan(retail_plan=plan)]))

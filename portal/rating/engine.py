@@ -402,8 +402,8 @@ def freeze_heap() -> None:
     """Take everything alive now out of the cyclic collector's full passes, until the next call.
 
     An engine lives until the tariffs change, and all of its objects stay alive; yet every full
-    pass of the collector walks them all (half a second for 400,000 rows), and the routes rows
-    keep as calls reach them make such passes frequent: a fifth of rating time on large decks.
+    pass of the collector walks them all (half a second for 400,000 rows), and the routes that
+    rows keep as calls reach them make such passes frequent: a fifth of rating time on large decks.
     Frozen, they are skipped. What an earlier call froze is thawed and collected with the rest
     first, so the engine a new one replaced is freed, not kept: this costs one full pass, once
     per engine built.
