@@ -1,4 +1,6 @@
 """VoIP2Bill: the application factory. Each step of building the app is one named function."""
+import contextlib
+import os
 from pathlib import Path
 
 from flask import Flask, render_template
@@ -61,14 +63,23 @@ def trust_proxies(app):
 
 
 def _instance_secret(instance_dir):
-    """A random key kept in instance/ so development sessions survive a restart."""
+    """A random key kept in instance/ so development sessions survive a restart.
+
+    Written whole under another name and linked into place, which fails if the key exists: two
+    processes starting at once (two workers, two test runs) end with one key and never read a
+    half-written one."""
     import secrets
+    import tempfile
 
     instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        with tempfile.NamedTemporaryFile("w", dir=instance_dir, prefix=".secret_key.") as draft:
+            draft.write(secrets.token_urlsafe(48))
+            draft.flush()
+            os.chmod(draft.name, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(draft.name, path)
     return path.read_text().strip()
 
 

@@ -76,3 +76,23 @@ def test_production_and_its_key_are_read_from_the_environment(database_url, monk
         monkeypatch.delenv("VOIP2BILL_ENV")
         monkeypatch.delenv("SECRET_KEY")
         importlib.reload(config)
+
+
+def test_processes_starting_at_once_share_one_whole_development_key(tmp_path):
+    """Two workers (or two test runs) starting together must not end with two keys, nor read one
+    half-written."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from portal import _instance_secret
+
+    starting = Barrier(16)
+
+    def start(_):
+        starting.wait()
+        return _instance_secret(tmp_path)
+
+    with ThreadPoolExecutor(16) as pool:
+        keys = set(pool.map(start, range(16)))
+    assert len(keys) == 1 and len(keys.pop()) >= 32
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]  # no drafts left behind
