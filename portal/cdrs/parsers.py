@@ -527,7 +527,7 @@ def _seconds(errors: list[str], name: str, value, *, required: bool) -> int | No
     elif value is None:
         pass
     elif kind is float or kind is Decimal:
-        number = _whole(value)
+        number = _whole(Decimal(value))
         if number is None:
             number = -1
     else:
@@ -558,7 +558,7 @@ def _cause(errors: list[str], value) -> int | None:
         else:
             code = _cause_codes().get(text.upper())
     elif kind is float or kind is Decimal:
-        code = _whole(value)
+        code = _whole(Decimal(value))
     else:
         code = None
     if code is not None and 0 <= code <= 127:
@@ -583,14 +583,13 @@ def _cause_codes() -> dict[str, int | None]:
     return codes
 
 
-def _whole(value: float | Decimal) -> int | None:
-    """An integral JSON number (30.0) as an int; None for fractions, infinities and NaN."""
-    if type(value) is Decimal and (not value.is_finite() or value.adjusted() > 18):
+def _whole(value: Decimal) -> int | None:
+    """An integral number (30.0) as an int; None for fractions, infinities, NaN and numbers too
+    large for any field. JSON numbers arrive as Decimals; a float from a Python caller is made an
+    exact Decimal first (`Decimal(30.5)` is exactly 30.5), so no float arithmetic decides."""
+    if not value.is_finite() or value.adjusted() > 18:
         return None
-    try:
-        number = int(value)
-    except (ValueError, OverflowError):
-        return None
+    number = int(value)
     return number if number == value else None
 
 
