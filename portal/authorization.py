@@ -2,13 +2,13 @@
 uuid, the price of that longest call is held so simultaneous calls cannot overspend (DESIGN §3, §4)."""
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.ledger.balance import available
-from portal.ledger.holds import CallUuidConflict, call_hold, expire_holds, place_hold
-from portal.ledger.locks import lock_account
-from portal.models import Account
+from portal.ledger.balance import open_holds_sql
+from portal.ledger.holds import CallUuidConflict, expire_holds, place_hold
+from portal.models import Account, Hold
 from portal.models import DialRule as DialRuleRow
 from portal.models.types import utcnow
 from portal.rating import DialRule, UnknownVoipPlan
@@ -37,66 +37,95 @@ def _blocked(lists, account, number):
     return bool(whitelist) and not any(number.startswith(prefix) for prefix in whitelist)
 
 
-#: The account's figures and its own dial rules (in the order rating applies them) in one query,
-#: built once: authorization is the hot path, and building a statement costs more than running it.
-_ACCOUNT = (select(Account.id, Account.status, Account.voip_plan_id, Account.balance, Account.credit_limit,
+_call = aliased(Hold, name="call")
+
+#: Everything a decision needs from the database in one query, built once (authorization is the hot
+#: path, and building a statement costs more than running it): the account's figures, what it has
+#: available, whether it has lapsed holds to close, the hold of the call asked about (whoever's),
+#: and the account's own dial rules in the order rating applies them.
+_ACCOUNT = (select(Account.id, Account.code, Account.status, Account.voip_plan_id,
+                   (Account.balance + Account.credit_limit - open_holds_sql(Account.id)).label("available"),
+                   exists().where(Hold.account_id == Account.id, Hold.status == "open",
+                                  Hold.expires_at <= bindparam("now")).label("lapsed"),
+                   _call.account_id.label("call_account_id"), _call.status.label("call_status"),
+                   _call.amount.label("call_amount"), _call.max_duration.label("call_max_duration"),
+                   _call.expires_at.label("call_expires_at"),
                    DialRuleRow.match, DialRuleRow.replace)
             .outerjoin(DialRuleRow, DialRuleRow.account_id == Account.id)
+            .outerjoin(_call, _call.call_uuid == bindparam("call_uuid"))
             .where(Account.code == bindparam("code"))
             .order_by(DialRuleRow.position, DialRuleRow.id))
 
 
-def _account(code):
+def _account(code, call_uuid, now):
     """(account row, its dial rules) or (None, ())."""
-    rows = db.session.connection().execute(_ACCOUNT, {"code": code}).all()
+    rows = db.session.connection().execute(_ACCOUNT, {"code": code, "call_uuid": call_uuid, "now": now}).all()
     if not rows:
         return None, ()
     return rows[0], tuple(DialRule(row.match, row.replace) for row in rows if row.match is not None)
 
 
 def authorize(account_code, caller, callee, call_uuid=None, at=None):
-    """Decide one call. With `call_uuid` the account is locked while its available money is read and
-    the hold placed, so concurrent authorizations are served one after another; its lapsed holds
-    are closed on the way. Asking again for a call that has its hold answers as the first time."""
-    account, dial_rules = _account(account_code)
-    if account is None:
-        return Decision(False, "unknown_account")
-    if account.status != "active":
-        return Decision(False, "account_suspended")
-    if account.voip_plan_id is None:
-        return Decision(False, "no_rate")
-    # Before the account's lock, which holds back every other authorization of the account (on
-    # SQLite, every other writer): nothing here depends on it.
-    engine, lists = engine_and_lists()
+    """Decide one call. With `call_uuid` the price of the longest call is held, and the account's
+    lapsed holds are closed on the way. Asking again for a call that has its hold answers as the
+    first time.
+
+    The decision is made without a lock, on what the account had a moment ago; the hold is then
+    placed in one statement only if the money is still there. Should it not be (another call of the
+    account took it meanwhile), the account is locked by then and the call is decided once more,
+    on what it has now: concurrent calls of one account wait for each other only for that one
+    statement, not for the whole decision."""
     now = utcnow()
-    hold = None
-    if call_uuid:
-        account = lock_account(account.id)
-        expire_holds(now, account.id)
-        hold = _own_open_hold(account, call_uuid)
-    # A call that has its hold already is priced against that money alone: the hold is not
-    # counted against itself, and the answer is the one that placed it.
-    money = available(account, now) if hold is None else hold.amount
+    at = at or now
+    for _ in ("without the lock", "under it"):
+        account, dial_rules = _account(account_code, call_uuid, now)
+        if account is None:
+            return Decision(False, "unknown_account")
+        if account.status != "active":
+            return Decision(False, "account_suspended")
+        if account.voip_plan_id is None:
+            return Decision(False, "no_rate")
+        if call_uuid and account.call_status is not None:
+            return _asked_again(account, call_uuid, caller, callee, at, now, dial_rules)
+        decision, hold_amount = _decide(account, caller, callee, at, account.available, dial_rules)
+        if not (decision.allowed and call_uuid):
+            return decision
+        if account.lapsed:
+            expire_holds(now, account.id)
+        if place_hold(account.id, call_uuid, hold_amount, decision.max_duration, now):
+            decision.hold_amount = hold_amount
+            return decision
+    # Under the lock the money read is the money there is, and an allowed call's hold never exceeds it.
+    raise AssertionError(f"the hold for call {call_uuid} was refused under the account's lock")
+
+
+def _decide(account, caller, callee, at, money, dial_rules):
+    """(Decision, the amount to hold for it) on `money`, before anything is held."""
+    engine, lists = engine_and_lists()
     try:
-        answer = engine.authorize(account.voip_plan_id, caller, callee, at or now, money, dial_rules)
+        answer = engine.authorize(account.voip_plan_id, caller, callee, at, money, dial_rules)
     except UnknownVoipPlan:
-        return Decision(False, "no_rate")
+        return Decision(False, "no_rate"), None
     decision = Decision(answer.allowed, answer.reason, answer.number, answer.destination, answer.rate,
                         answer.max_duration, answer.routes)
     if decision.allowed and _blocked(lists, account, answer.number):
         decision.allowed, decision.reason, decision.max_duration = False, "blocked", 0
-    if decision.allowed and call_uuid:
-        hold = hold or place_hold(account, call_uuid, answer.hold_amount, answer.max_duration, now, money)
-        decision.max_duration = min(decision.max_duration, hold.max_duration)
-        decision.hold_amount = hold.amount
+    return decision, answer.hold_amount
+
+
+def _asked_again(account, call_uuid, caller, callee, at, now, dial_rules):
+    """The answer for a call that has its hold: priced against that money alone (the hold is not
+    counted against itself), as when it was placed. A uuid is one call of one account, and a call
+    that is over (settled by its CDR, or lapsed) cannot start again."""
+    if account.call_account_id != account.id:
+        raise CallUuidConflict(f"Call {call_uuid} was authorized for another account; every call needs its "
+                               "own uuid.", uuid="already used by another account")
+    status = "expired" if account.call_status == "open" and account.call_expires_at <= now else account.call_status
+    if status != "open":
+        raise CallUuidConflict(f"Call {call_uuid} is over (its hold was {status}); a new call needs a new uuid.",
+                               uuid=f"call already {status}")
+    decision, _ = _decide(account, caller, callee, at, account.call_amount, dial_rules)
+    if decision.allowed:
+        decision.max_duration = min(decision.max_duration, account.call_max_duration)
+        decision.hold_amount = account.call_amount
     return decision
-
-
-def _own_open_hold(account, call_uuid):
-    """This account's open hold for the call, or None when it has none yet. A uuid whose call is
-    over (settled by its CDR, or lapsed) cannot start a call again."""
-    hold = call_hold(account, call_uuid)
-    if hold is not None and hold.status != "open":
-        raise CallUuidConflict(f"Call {call_uuid} is over (its hold was {hold.status}); a new call needs a new uuid.",
-                               uuid=f"call already {hold.status}")
-    return hold

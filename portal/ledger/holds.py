@@ -1,18 +1,18 @@
 """Holds: money reserved for a call in progress so simultaneous calls cannot overspend.
 A hold is placed at authorization, settled by the call's CDR, or lapses after its expiry."""
 from datetime import timedelta
-from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, String, bindparam, exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.extensions import db
-from portal.ledger.balance import available
+from portal.ledger.balance import open_holds_sql
 from portal.ledger.errors import LedgerError
+from portal.ledger.locks import lock_account_row
 from portal.models import Account, Hold
-from portal.models.types import utcnow
+from portal.models.types import Money, UTCDateTime, utcnow
 
 
 class CallUuidConflict(LedgerError):
@@ -23,47 +23,41 @@ class CallUuidConflict(LedgerError):
     status = 409
 
 
-#: Built once, like the other statements authorization runs on every call.
-_BY_UUID = select(Hold).where(Hold.call_uuid == bindparam("call_uuid"))
+#: Built once, like the other statements authorization runs on every call. The hold's row is made
+#: from the account's own (its currency) only when the call has no hold yet and the account's
+#: balance + credit limit − open holds covers the amount, so reading the money and reserving it are
+#: one statement. It returns the new hold's id, so an empty result says none was placed.
+_PLACE = insert(Hold).from_select(
+    ["account_id", "call_uuid", "currency", "amount", "max_duration", "status", "created_at", "expires_at"],
+    select(Account.id, bindparam("call_uuid", type_=String()), Account.currency, bindparam("amount", type_=Money()),
+           bindparam("max_duration", type_=Integer()), literal("open"), bindparam("now", type_=UTCDateTime()),
+           bindparam("expires_at", type_=UTCDateTime()))
+    .where(Account.id == bindparam("account_id"),
+           Account.balance + Account.credit_limit - open_holds_sql(Account.id) >= bindparam("amount"),
+           ~exists().where(Hold.call_uuid == bindparam("call_uuid")))).returning(Hold.id)
 _EXPIRE_ACCOUNT = update(Hold).where(Hold.account_id == bindparam("holder"), Hold.status == "open",
                                      Hold.expires_at <= bindparam("lapsed_by")).values(status="expired",
                                                                                  closed_at=bindparam("lapsed_by"))
 
 
-def call_hold(account, call_uuid):
-    """The hold already placed for `call_uuid` (open, settled or expired), or None. A uuid that
-    another account holds is refused rather than shown to this one."""
-    hold = db.session.scalar(_BY_UUID, {"call_uuid": call_uuid})
-    if hold is not None and hold.account_id != account.id:
-        raise CallUuidConflict(f"Call {call_uuid} was authorized for another account; every call needs its "
-                               "own uuid.", uuid="already used by another account")
-    return hold
-
-
-def place_hold(locked_account, call_uuid, amount, max_duration, now=None, available_now=None):
-    """Reserve `amount` (capped by what is available) for `call_uuid`. The caller holds the account
-    lock. Asking again for the same call returns the hold it already has. Should another account
-    place the same uuid at the same moment, the unique uuid refuses the second one, whose
-    transaction the caller then rolls back. A caller that has, under this lock, found the call has
-    no hold and read what is available (authorization does) passes that amount as `available_now`,
-    sparing both reads on the hot path."""
-    if available_now is None:
-        existing = call_hold(locked_account, call_uuid)
-        if existing is not None:
-            return existing
-        available_now = available(locked_account, now)
+def place_hold(account_id, call_uuid, amount, max_duration, now=None):
+    """Reserve `amount` for `call_uuid` if what the account has available covers it; answers
+    whether it did. It does not when the call has a hold already or the money is no longer there,
+    and either way the account stays locked until the transaction ends, so the caller can read
+    again and decide under the lock. A uuid another account places at the same moment is refused
+    by its unique index (CallUuidConflict; the caller rolls back)."""
     now = now or utcnow()
-    grace = current_app.config["HOLD_GRACE_SECONDS"]
-    hold = Hold(account_id=locked_account.id, call_uuid=call_uuid, currency=locked_account.currency,
-                amount=max(min(amount, available_now), Decimal(0)), max_duration=max_duration,
-                created_at=now, expires_at=now + timedelta(seconds=max_duration + grace))
-    db.session.add(hold)
+    db.session.flush()  # a hold settled in this session and not yet written counts as settled
+    lock_account_row(account_id)
+    expires_at = now + timedelta(seconds=max_duration + current_app.config["HOLD_GRACE_SECONDS"])
     try:
-        db.session.flush()
+        placed = db.session.connection().execute(_PLACE, {
+            "account_id": account_id, "call_uuid": call_uuid, "amount": amount, "max_duration": max_duration,
+            "now": now, "expires_at": expires_at}).first()
     except IntegrityError:
         raise CallUuidConflict(f"Call {call_uuid} was just authorized for another account; every call needs "
                                "its own uuid.", uuid="already used by another account") from None
-    return hold
+    return placed is not None
 
 
 def settle_hold(call_uuid, now=None):
@@ -81,9 +75,9 @@ def expire_holds(now=None, account_id=None, actor=audit.SYSTEM):
     any leaves one audit event with their number (each hold row keeps its call, amount and times)."""
     now = now or utcnow()
     if account_id is not None:
-        # Authorization runs this for every call: the session flushes first, but does not look for
-        # the rows among the objects it holds (that costs more than the UPDATE); held objects are
-        # refreshed by hand instead.
+        # Authorization runs this whenever the account has lapsed holds: the session flushes first,
+        # but does not look for the rows among the objects it holds (that costs more than the
+        # UPDATE); held objects are refreshed by hand instead.
         count = db.session.execute(_EXPIRE_ACCOUNT, {"holder": account_id, "lapsed_by": now},
                                    execution_options={"synchronize_session": False}).rowcount
         if count:
@@ -93,7 +87,6 @@ def expire_holds(now=None, account_id=None, actor=audit.SYSTEM):
         query = update(Hold).where(Hold.status == "open", Hold.expires_at <= now)
         count = db.session.execute(query.values(status="expired", closed_at=now)).rowcount
     if count:
-        # Authorization runs this under the account's lock: the row is in the session, get() is free.
         scope = ("account", db.session.get(Account, account_id).code) if account_id is not None else ("holds", "all")
         audit.record(actor, "expire_holds", *scope, count=count, lapsed_by=now)
     return count

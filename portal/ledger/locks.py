@@ -15,6 +15,7 @@ from portal.models import Account
 _TOUCH = update(Account).where(Account.id == bindparam("locked_id")).values(balance=Account.balance)
 _LOCKED = select(Account).where(Account.id == bindparam("account_id")).with_for_update().execution_options(
     populate_existing=True)
+_ROW_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with_for_update()
 
 
 def lock_account(account_id):
@@ -22,3 +23,12 @@ def lock_account(account_id):
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.connection().execute(_TOUCH, {"locked_id": account_id})  # Core: no ORM bookkeeping
     return db.session.scalar(_LOCKED, {"account_id": account_id})
+
+
+def lock_account_row(account_id):
+    """The account's lock, without reading the row, before one statement that reads its money and
+    writes in one go (placing a hold). PostgreSQL runs that statement on a snapshot taken when it
+    starts, so the lock must come first; SQLite runs it whole under its database write lock, which
+    the statement takes itself."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.connection().execute(_ROW_LOCK, {"account_id": account_id})

@@ -304,18 +304,19 @@ def test_voucher_tops_up_once(prepaid):
 def test_holds_reserve_money_until_settled_or_expired(prepaid):
     ops.payment(prepaid, D("10"), ADMIN)
     now = utcnow()
-    first = place_hold(prepaid, "call-1", D("4"), 600, now=now)
+    assert place_hold(prepaid.id, "call-1", D("4"), 600, now=now)
     assert available(prepaid, now) == D("6")
-    second = place_hold(prepaid, "call-2", D("100"), 600, now=now)
-    assert second.amount == D("6")  # capped by what is available
+    assert not place_hold(prepaid.id, "call-2", D("6.000001"), 600, now=now)  # more than is available
+    assert place_hold(prepaid.id, "call-2", D("6"), 600, now=now)
     assert available(prepaid, now) == 0
-    assert place_hold(prepaid, "call-1", D("9"), 600, now=now) is first  # same call, same hold
+    assert not place_hold(prepaid.id, "call-1", D("0"), 600, now=now)  # the call has its hold already
+    assert db.session.scalars(select(Hold.amount).where(Hold.call_uuid == "call-1")).all() == [D("4")]
     settle_hold("call-1")
     assert available(prepaid, now) == D("4")
     later = now + timedelta(seconds=600 + 301)
     assert available(prepaid, later) == D("10")  # a lapsed hold reserves nothing
     assert expire_holds(later) == 1
-    assert db.session.get(Hold, second.id).status == "expired"
+    assert db.session.scalar(select(Hold.status).where(Hold.call_uuid == "call-2")) == "expired"
 
 
 def test_a_voucher_redeemed_again_with_its_key_replays_and_posts_nothing(prepaid):
@@ -340,7 +341,7 @@ def test_expiring_holds_leaves_one_audit_event_per_run_that_expired_any(app_ctx)
         ops.payment(account, D("10"), SYSTEM)
     now = utcnow()
     for n, account in enumerate((first, first, second)):
-        place_hold(account, f"call-{n}", D("1"), 60, now=now)
+        assert place_hold(account.id, f"call-{n}", D("1"), 60, now=now)
     later = now + timedelta(days=1)
     assert expire_holds(later, first.id) == 2
     assert expire_holds(later) == 1

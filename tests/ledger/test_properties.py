@@ -15,7 +15,6 @@ from portal.ledger import operations as ops
 from portal.ledger.balance import available
 from portal.ledger.errors import IdempotencyConflict, LedgerError
 from portal.ledger.holds import expire_holds, place_hold, settle_hold
-from portal.ledger.locks import lock_account
 from portal.ledger.verify import verify
 from portal.ledger.vouchers import create_vouchers, redeem_voucher
 from portal.models import (
@@ -81,8 +80,11 @@ def _voucher(account, step, used):
 
 
 def _place_hold(account, step):
-    """Authorization of a new call: reserve up to the step's amount, capped by what is available."""
-    place_hold(lock_account(account.id), f"prop-call-{factories.next_number()}", step.amount, step.pick * 60)
+    """Authorization of a new call: the step's amount is reserved exactly when what is available covers it."""
+    now = utcnow()
+    covered = step.amount <= available(account, now)
+    placed = place_hold(account.id, f"prop-call-{factories.next_number()}", step.amount, step.pick * 60, now)
+    assert placed == covered, f"a hold of {step.amount} was {'placed' if placed else 'refused'} on {available(account, now)}"
 
 
 def _settle_hold(account, step):
