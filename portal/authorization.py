@@ -1,12 +1,12 @@
 """Before a call: may this account dial this number, for how long, over which routes; with a call
 uuid, the price of that longest call is held so simultaneous calls cannot overspend (DESIGN §3, §4)."""
 from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.ledger.balance import open_holds_sql
 from portal.ledger.holds import CallUuidConflict, expire_holds, place_hold
 from portal.models import Account, Hold
 from portal.models import DialRule as DialRuleRow
@@ -38,15 +38,18 @@ def _blocked(lists, account, number):
 
 
 _call = aliased(Hold, name="call")
+_LAPSED = (Hold.account_id == Account.id, Hold.status == "open", Hold.expires_at <= bindparam("now"))
 
 #: Everything a decision needs from the database in one query, built once (authorization is the hot
 #: path, and building a statement costs more than running it): the account's figures, what it has
-#: available, whether it has lapsed holds to close, the hold of the call asked about (whoever's),
-#: and the account's own dial rules in the order rating applies them.
+#: available (its open holds are in `held`; the lapsed ones among them, found by the holds' index,
+#: reserve nothing), whether it has lapsed holds to close, the hold of the call asked about
+#: (whoever's), and the account's own dial rules in the order rating applies them.
 _ACCOUNT = (select(Account.id, Account.code, Account.status, Account.voip_plan_id,
-                   (Account.balance + Account.credit_limit - open_holds_sql(Account.id)).label("available"),
-                   exists().where(Hold.account_id == Account.id, Hold.status == "open",
-                                  Hold.expires_at <= bindparam("now")).label("lapsed"),
+                   (Account.balance + Account.credit_limit - Account.held
+                    + select(func.coalesce(func.sum(Hold.amount), Decimal(0))).where(*_LAPSED).scalar_subquery())
+                   .label("available"),
+                   exists().where(*_LAPSED).label("lapsed"),
                    _call.account_id.label("call_account_id"), _call.status.label("call_status"),
                    _call.amount.label("call_amount"), _call.max_duration.label("call_max_duration"),
                    _call.expires_at.label("call_expires_at"),
@@ -70,11 +73,11 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     lapsed holds are closed on the way. Asking again for a call that has its hold answers as the
     first time.
 
-    The decision is made without a lock, on what the account had a moment ago; the hold is then
-    placed in one statement only if the money is still there. Should it not be (another call of the
+    The decision is made without a lock, on what the account had a moment ago; the money is then
+    reserved in one statement only if it is still there. Should it not be (another call of the
     account took it meanwhile), the account is locked by then and the call is decided once more,
-    on what it has now: concurrent calls of one account wait for each other only for that one
-    statement, not for the whole decision."""
+    on what it has now: concurrent calls of one account wait for each other only while a hold is
+    written, not for the whole decision."""
     now = utcnow()
     at = at or now
     for _ in ("without the lock", "under it"):

@@ -3,13 +3,14 @@ A CDR that cannot be rated is stored with its reason and charges nothing (DESIGN
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.cdrs.parsers import RawCdr, Rejected
 from portal.extensions import db
+from portal.ledger.holds import settle_holds
 from portal.ledger.operations import charge_calls
 from portal.models import Account, Cdr, Hold, Provider, Switch
 from portal.models.bulk import convert
@@ -167,13 +168,11 @@ def _insert(prepared, keep, actor):
     uuids = [prepared.uuids[i] for i in keep]
     ids = dict(zip(uuids, _new_ids(uuids)))
     charges = [Charge(ids[prepared.uuids[i]], *prepared.charges[i]) for i in keep if prepared.charges[i]]
-    if charges:
-        charge_calls(charges, actor)
+    released = {}
     if db.session.scalar(select(Hold.id).where(Hold.status == "open").limit(1)) is not None:
-        now = utcnow()
-        for chunk in _chunks(uuids):
-            db.session.execute(update(Hold).where(Hold.call_uuid.in_(chunk), Hold.status == "open")
-                               .values(status="settled", closed_at=now))
+        released = settle_holds(uuids)
+    if charges or released:
+        charge_calls(charges, actor, released)
 
 
 def _new_ids(uuids):

@@ -7,16 +7,9 @@ from portal.extensions import db
 from portal.models import Hold
 from portal.models.types import utcnow
 
-
-def open_holds_sql(account_id):
-    """The money an account's calls in progress reserve at the moment bound as `now`, as a scalar
-    subquery: the statements that authorize and place holds read it in the statement itself."""
-    return select(func.coalesce(func.sum(Hold.amount), Decimal(0))).where(
-        Hold.account_id == account_id, Hold.status == "open", Hold.expires_at > bindparam("now")).scalar_subquery()
-
-
 #: Built once: the customer pages and every money operation that needs funds run it.
-_OPEN_HOLDS = select(open_holds_sql(bindparam("account_id")))
+_OPEN_HOLDS = select(func.coalesce(func.sum(Hold.amount), Decimal(0))).where(
+    Hold.account_id == bindparam("account_id"), Hold.status == "open", Hold.expires_at > bindparam("now"))
 
 
 def open_holds(account, now=None):

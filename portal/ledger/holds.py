@@ -1,18 +1,22 @@
 """Holds: money reserved for a call in progress so simultaneous calls cannot overspend.
-A hold is placed at authorization, settled by the call's CDR, or lapses after its expiry."""
+A hold is placed at authorization, settled by the call's CDR, or lapses after its expiry.
+
+Every open hold's amount is also in its account's `held`, changed in the same transaction as the
+hold: placing a hold adds to it, settling or expiring one takes it off (`release`)."""
+from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, exists, insert, literal, select, update
+from sqlalchemy import bindparam, exists, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
-from portal.extensions import db
-from portal.ledger.balance import open_holds_sql
+from portal.extensions import commit_without_fsync, db
 from portal.ledger.errors import LedgerError
 from portal.ledger.locks import lock_account_row
 from portal.models import Account, Hold
-from portal.models.types import Money, UTCDateTime, utcnow
+from portal.models.types import utcnow
 
 
 class CallUuidConflict(LedgerError):
@@ -23,70 +27,101 @@ class CallUuidConflict(LedgerError):
     status = 409
 
 
-#: Built once, like the other statements authorization runs on every call. The hold's row is made
-#: from the account's own (its currency) only when the call has no hold yet and the account's
-#: balance + credit limit − open holds covers the amount, so reading the money and reserving it are
-#: one statement. It returns the new hold's id, so an empty result says none was placed.
-_PLACE = insert(Hold).from_select(
-    ["account_id", "call_uuid", "currency", "amount", "max_duration", "status", "created_at", "expires_at"],
-    select(Account.id, bindparam("call_uuid", type_=String()), Account.currency, bindparam("amount", type_=Money()),
-           bindparam("max_duration", type_=Integer()), literal("open"), bindparam("now", type_=UTCDateTime()),
-           bindparam("expires_at", type_=UTCDateTime()))
-    .where(Account.id == bindparam("account_id"),
-           Account.balance + Account.credit_limit - open_holds_sql(Account.id) >= bindparam("amount"),
-           ~exists().where(Hold.call_uuid == bindparam("call_uuid")))).returning(Hold.id)
-_EXPIRE_ACCOUNT = update(Hold).where(Hold.account_id == bindparam("holder"), Hold.status == "open",
-                                     Hold.expires_at <= bindparam("lapsed_by")).values(status="expired",
-                                                                                 closed_at=bindparam("lapsed_by"))
+#: Built once, like the other statements authorization runs on every call. The account's `held`
+#: grows by the amount only when balance + credit limit − held covers it and the call has no hold
+#: yet: what is available is read and reserved in one statement, on one row.
+_RESERVE = (update(Account)
+            .where(Account.id == bindparam("account_id"),
+                   Account.balance + Account.credit_limit - Account.held >= bindparam("amount"),
+                   ~exists().where(Hold.call_uuid == bindparam("call_uuid")))
+            .values(held=Account.held + bindparam("amount"))
+            .returning(Account.currency))
+_INSERT = insert(Hold)
+_SETTLE = (update(Hold).where(Hold.call_uuid.in_(bindparam("call_uuids", expanding=True)), Hold.status == "open")
+           .values(status="settled", closed_at=bindparam("now")).returning(Hold.account_id, Hold.amount))
+_RELEASE = update(Account).where(Account.id == bindparam("account_id")).values(
+    held=Account.held - bindparam("amount"))
+_EXPIRE_ACCOUNT = (update(Hold).where(Hold.account_id == bindparam("holder"), Hold.status == "open",
+                                      Hold.expires_at <= bindparam("lapsed_by"))
+                   .values(status="expired", closed_at=bindparam("lapsed_by")).returning(Hold.account_id, Hold.amount))
+_EXPIRE_ALL = (update(Hold).where(Hold.status == "open", Hold.expires_at <= bindparam("lapsed_by"))
+               .values(status="expired", closed_at=bindparam("lapsed_by")).returning(Hold.account_id, Hold.amount))
 
 
 def place_hold(account_id, call_uuid, amount, max_duration, now=None):
-    """Reserve `amount` for `call_uuid` if what the account has available covers it; answers
-    whether it did. It does not when the call has a hold already or the money is no longer there,
-    and either way the account stays locked until the transaction ends, so the caller can read
-    again and decide under the lock. A uuid another account places at the same moment is refused
-    by its unique index (CallUuidConflict; the caller rolls back)."""
+    """Reserve `amount` for `call_uuid` if the account's balance + credit limit − held covers it;
+    answers whether it did. Lapsed holds count until they are expired, so a caller that wants them
+    not to expires them first (authorization does). It does not place one when the call has a hold
+    already or the money is no longer there, and either way the account stays locked until the
+    transaction ends, so the caller can read again and decide under the lock. A uuid another
+    account places at the same moment is refused by its unique index (CallUuidConflict; the caller
+    rolls back)."""
     now = now or utcnow()
     db.session.flush()  # a hold settled in this session and not yet written counts as settled
     lock_account_row(account_id)
-    expires_at = now + timedelta(seconds=max_duration + current_app.config["HOLD_GRACE_SECONDS"])
+    commit_without_fsync()
+    connection = db.session.connection()
+    reserved = connection.execute(_RESERVE, {"account_id": account_id, "amount": amount,
+                                             "call_uuid": call_uuid}).first()
+    if reserved is None:
+        return False
+    grace = current_app.config["HOLD_GRACE_SECONDS"]
     try:
-        placed = db.session.connection().execute(_PLACE, {
-            "account_id": account_id, "call_uuid": call_uuid, "amount": amount, "max_duration": max_duration,
-            "now": now, "expires_at": expires_at}).first()
+        connection.execute(_INSERT, {"account_id": account_id, "call_uuid": call_uuid, "currency": reserved.currency,
+                                     "amount": amount, "max_duration": max_duration, "status": "open",
+                                     "created_at": now, "expires_at": now + timedelta(seconds=max_duration + grace)})
     except IntegrityError:
         raise CallUuidConflict(f"Call {call_uuid} was just authorized for another account; every call needs "
                                "its own uuid.", uuid="already used by another account") from None
-    return placed is not None
+    return True
 
 
-def settle_hold(call_uuid, now=None):
-    """The call's CDR arrived: its charge replaces the reservation."""
-    hold = db.session.scalar(select(Hold).where(Hold.call_uuid == call_uuid, Hold.status == "open"))
-    if hold is not None:
-        hold.status = "settled"
-        hold.closed_at = now or utcnow()
-    return hold
+def settle_holds(call_uuids, now=None):
+    """The calls' CDRs arrived: their charges replace the reservations. Returns what the settled
+    holds reserved, by account, for the caller to `release` under the locks it takes anyway (CDR
+    ingest charges the same accounts, and takes every lock in one order)."""
+    now = now or utcnow()
+    released = defaultdict(Decimal)
+    for start in range(0, len(call_uuids), 500):
+        for account_id, amount in db.session.execute(_SETTLE, {"call_uuids": call_uuids[start:start + 500], "now": now},
+                                                     execution_options={"synchronize_session": False}):
+            released[account_id] += amount
+    _refresh_loaded_holds()
+    return dict(released)
+
+
+def release(amounts):
+    """Take closed holds' amounts ({account id: amount}) off their accounts' `held`, in account
+    order: the one order every lock is taken in, so two transactions never wait for each other."""
+    for account_id in sorted(amounts):
+        if amounts[account_id]:
+            db.session.execute(_RELEASE, {"account_id": account_id, "amount": amounts[account_id]})
 
 
 def expire_holds(now=None, account_id=None, actor=audit.SYSTEM):
     """Mark lapsed holds expired (one account's, or everyone's); returns how many. Lapsed holds
-    already count for nothing in `available`: this makes their status say so. A run that expired
-    any leaves one audit event with their number (each hold row keeps its call, amount and times)."""
+    already count for nothing in `available`: this makes their status say so and takes them off
+    `held`. A run that expired any leaves one audit event with their number (each hold row keeps
+    its call, amount and times)."""
     now = now or utcnow()
     if account_id is not None:
-        # Authorization runs this whenever the account has lapsed holds: the session flushes first,
-        # but does not look for the rows among the objects it holds (that costs more than the
-        # UPDATE); held objects are refreshed by hand instead.
-        count = db.session.execute(_EXPIRE_ACCOUNT, {"holder": account_id, "lapsed_by": now},
-                                   execution_options={"synchronize_session": False}).rowcount
-        if count:
-            for loaded in [obj for obj in db.session.identity_map.values() if isinstance(obj, Hold)]:
-                db.session.expire(loaded)
+        statement, values = _EXPIRE_ACCOUNT, {"holder": account_id, "lapsed_by": now}
     else:
-        query = update(Hold).where(Hold.status == "open", Hold.expires_at <= now)
-        count = db.session.execute(query.values(status="expired", closed_at=now)).rowcount
-    if count:
+        statement, values = _EXPIRE_ALL, {"lapsed_by": now}
+    # The session flushes first, but does not look for the rows among the objects it holds (that
+    # costs more than the UPDATE); held objects are refreshed by hand instead.
+    expired = db.session.execute(statement, values, execution_options={"synchronize_session": False}).all()
+    if expired:
+        _refresh_loaded_holds()
+        released = defaultdict(Decimal)
+        for holder, amount in expired:
+            released[holder] += amount
+        release(released)
         scope = ("account", db.session.get(Account, account_id).code) if account_id is not None else ("holds", "all")
-        audit.record(actor, "expire_holds", *scope, count=count, lapsed_by=now)
-    return count
+        audit.record(actor, "expire_holds", *scope, count=len(expired), lapsed_by=now)
+    return len(expired)
+
+
+def _refresh_loaded_holds():
+    for loaded in [obj for obj in db.session.identity_map.values() if isinstance(obj, Hold)]:
+        db.session.expire(loaded)

@@ -21,6 +21,7 @@ from portal.ledger.errors import (
     ReasonRequired,
     ReturnExceedsBalance,
 )
+from portal.ledger.holds import release
 from portal.ledger.idempotency import Replay, claim, remember
 from portal.ledger.journal import post
 from portal.ledger.locks import lock_account
@@ -186,15 +187,18 @@ def charge_call(cdr, actor=audit.SYSTEM):
     return tx
 
 
-def charge_calls(cdrs, actor=audit.SYSTEM):
+def charge_calls(cdrs, actor=audit.SYSTEM, released=None):
     """Post many rated calls at once (CDR ingest): one lock, one balance update and one audit event
     per account (how many calls, their total, the first and last CDR id: an event per call would
     double the rows an import writes), transactions and postings written with bulk inserts. Same
-    journal as `charge_call`, calls with nothing to post left out likewise."""
+    journal as `charge_call`, calls with nothing to post left out likewise. What the calls' settled
+    holds reserved ({account id: amount}, see `settle_holds`) is released in the same pass, so every
+    account is locked once and in one order."""
     by_account = defaultdict(list)
     for cdr in cdrs:
         if moves_money(cdr):
             by_account[cdr.account_id].append(cdr)
+    released = released or {}
     ledgers = {}
 
     def ledger_id(make, *args):
@@ -202,8 +206,12 @@ def charge_calls(cdrs, actor=audit.SYSTEM):
             ledgers[make, args] = make(*args).id
         return ledgers[make, args]
 
-    for account_id in sorted(by_account):  # one lock order everywhere: no deadlocks between batches
+    for account_id in sorted(by_account.keys() | released.keys()):  # one lock order everywhere: no deadlocks
         locked = lock_account(account_id)
+        if account_id in released:
+            release({account_id: released[account_id]})
+        if account_id not in by_account:
+            continue
         group = by_account[account_id]
         customer = customer_ledger(locked).id
         revenue = ledger_id(system_ledger, "call_revenue", locked.currency)

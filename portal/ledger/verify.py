@@ -1,16 +1,17 @@
-"""The two ledger invariants, checked over the whole database."""
+"""The ledger's invariants, checked over the whole database."""
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Account, LedgerAccount, LedgerTransaction, Posting
+from portal.models import Account, Hold, LedgerAccount, LedgerTransaction, Posting
 
 
 def verify():
     """A list of problems (empty when the ledger is sound): unbalanced or one-legged transactions,
     postings in another currency than their ledger account (its balance would add two currencies),
-    and cached balances that differ from the sum of their postings."""
+    cached balances that differ from the sum of their postings, and cached holds (`held`) that
+    differ from the sum of the account's open holds."""
     problems = []
     unbalanced = db.session.execute(
         select(Posting.transaction_id, Posting.currency, func.sum(Posting.amount))
@@ -46,4 +47,14 @@ def verify():
         expected = total if total is not None else Decimal(0)
         if cached != expected:
             problems.append(f"account {code}: cached balance {cached} but postings sum to {expected}")
+
+    open_holds = select(Hold.account_id, func.sum(Hold.amount).label("total")).where(Hold.status == "open") \
+        .group_by(Hold.account_id).subquery()
+    for code, held, total in db.session.execute(
+        select(Account.code, Account.held, open_holds.c.total).outerjoin(open_holds,
+                                                                         open_holds.c.account_id == Account.id)
+    ):
+        expected = total if total is not None else Decimal(0)
+        if held != expected:
+            problems.append(f"account {code}: {held} held but its open holds sum to {expected}")
     return problems

@@ -35,6 +35,10 @@ class Account(db.Model):
     credit_limit: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     #: Cached sum of this account's ledger postings; changed only together with them.
     balance: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
+    #: Cached sum of this account's open holds, lapsed ones included until they are expired;
+    #: changed only together with them. Authorization reads and reserves against it without
+    #: summing the holds of every call the account has in progress.
+    held: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0), server_default="0")
     voip_plan_id: Mapped[int | None] = mapped_column(ForeignKey("voip_plans.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="active")
     #: Set when a call charge took the balance below the limit; authorization then refuses.

@@ -86,12 +86,18 @@ def test_unanswered_call_costs_nothing(app, switch_api, demo):
 
 
 def test_cdr_settles_its_hold(app, switch_api, demo):
-    switch_api.post("/authorize", json={"account": "1001", "callee": "4915112345678", "uuid": "held", "at": NIGHT})
+    def hold_and_held():
+        with app.app_context():
+            return (db.session.scalar(select(Hold.status).where(Hold.call_uuid == "held")),
+                    db.session.scalar(select(Account.held).where(Account.code == "1001")))
+
+    answer = switch_api.post("/authorize", json={"account": "1001", "callee": "4915112345678", "uuid": "held",
+                                                 "at": NIGHT}).get_json()
+    assert hold_and_held() == ("open", Decimal(answer["hold"])) and Decimal(answer["hold"]) > 0
+    switch_api.post("/cdrs", json={"cdrs": [cdr("held"), cdr("not-held")]})
+    assert hold_and_held() == ("settled", 0)  # the charge replaces the reservation
     with app.app_context():
-        assert db.session.scalar(select(Hold.status).where(Hold.call_uuid == "held")) == "open"
-    switch_api.post("/cdrs", json={"cdrs": [cdr("held")]})
-    with app.app_context():
-        assert db.session.scalar(select(Hold.status).where(Hold.call_uuid == "held")) == "settled"
+        assert verify() == []
 
 
 def test_a_cdr_explains_its_price(switch_api, demo):

@@ -26,10 +26,11 @@ from portal.ledger.errors import (
     ReturnExceedsBalance,
     VoucherInvalid,
 )
-from portal.ledger.holds import expire_holds, place_hold, settle_hold
+from portal.ledger.holds import expire_holds, place_hold, release, settle_holds
 from portal.ledger.verify import verify
 from portal.ledger.vouchers import create_vouchers, redeem_voucher
 from portal.models import (
+    Account,
     AuditEvent,
     Cdr,
     CreditLimitEvent,
@@ -302,21 +303,29 @@ def test_voucher_tops_up_once(prepaid):
 
 
 def test_holds_reserve_money_until_settled_or_expired(prepaid):
+    def held():
+        return db.session.scalar(select(Account.held).where(Account.id == prepaid.id))
+
     ops.payment(prepaid, D("10"), ADMIN)
     now = utcnow()
     assert place_hold(prepaid.id, "call-1", D("4"), 600, now=now)
-    assert available(prepaid, now) == D("6")
+    assert available(prepaid, now) == D("6") and held() == D("4")
     assert not place_hold(prepaid.id, "call-2", D("6.000001"), 600, now=now)  # more than is available
     assert place_hold(prepaid.id, "call-2", D("6"), 600, now=now)
-    assert available(prepaid, now) == 0
+    assert available(prepaid, now) == 0 and held() == D("10")
     assert not place_hold(prepaid.id, "call-1", D("0"), 600, now=now)  # the call has its hold already
     assert db.session.scalars(select(Hold.amount).where(Hold.call_uuid == "call-1")).all() == [D("4")]
-    settle_hold("call-1")
-    assert available(prepaid, now) == D("4")
+    assert settle_holds(["call-1", "call-1", "no-such-call"]) == {prepaid.id: D("4")}
+    assert settle_holds(["call-1"]) == {}  # settled once
+    release({prepaid.id: D("4")})
+    assert available(prepaid, now) == D("4") and held() == D("6") and verify() == []
     later = now + timedelta(seconds=600 + 301)
     assert available(prepaid, later) == D("10")  # a lapsed hold reserves nothing
-    assert expire_holds(later) == 1
+    assert not place_hold(prepaid.id, "call-3", D("10"), 60, now=later)  # but is held until it is expired
+    assert expire_holds(later) == 1 and held() == 0
     assert db.session.scalar(select(Hold.status).where(Hold.call_uuid == "call-2")) == "expired"
+    assert place_hold(prepaid.id, "call-3", D("10"), 60, now=later)
+    assert held() == D("10") and verify() == []
 
 
 def test_a_voucher_redeemed_again_with_its_key_replays_and_posts_nothing(prepaid):
@@ -488,3 +497,19 @@ def test_a_credit_limit_never_goes_beyond_what_its_column_holds(postpaid):
         ops.credit(postpaid, D("0.000001"), ADMIN)
     db.session.rollback()
     assert state(postpaid) == before
+
+
+def test_a_holds_commit_skips_the_fsync_on_sqlite_until_its_connection_is_back_in_the_pool(prepaid):
+    def synchronous():
+        return db.session.connection().exec_driver_sql("PRAGMA synchronous").scalar()
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("synchronous is SQLite's setting")
+    ops.payment(prepaid, D("10"), ADMIN)
+    assert synchronous() == 2  # FULL: money is synced
+    db.session.commit()
+    assert place_hold(prepaid.id, "call-1", D("4"), 600)
+    assert synchronous() == 1  # NORMAL for the hold's commit
+    db.session.commit()
+    db.session.remove()  # the connection goes back to the pool
+    assert synchronous() == 2

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.ledger import operations as ops
 from portal.ledger.balance import available
 from portal.ledger.errors import IdempotencyConflict, LedgerError
-from portal.ledger.holds import expire_holds, place_hold, settle_hold
+from portal.ledger.holds import expire_holds, place_hold, release, settle_holds
 from portal.ledger.verify import verify
 from portal.ledger.vouchers import create_vouchers, redeem_voucher
 from portal.models import (
@@ -92,7 +92,7 @@ def _settle_hold(account, step):
     uuids = db.session.scalars(select(Hold.call_uuid).where(Hold.account_id == account.id, Hold.status == "open")
                                .order_by(Hold.id)).all()
     if uuids:
-        settle_hold(uuids[step.pick % len(uuids)])
+        release(settle_holds([uuids[step.pick % len(uuids)]]))
 
 
 def _expire_holds(account, step):
