@@ -114,8 +114,8 @@ ledger_group = AppGroup("ledger", help="The double-entry ledger.")
 
 @ledger_group.command("verify")
 def ledger_verify_command():
-    """Check that every transaction sums to zero, every posting is in its ledger account's currency and
-    every cached balance equals its postings."""
+    """Check that every transaction sums to zero, every posting is in its ledger account's currency,
+    every cached balance equals its postings and every account's held amount its open holds."""
     from portal.ledger.verify import verify
 
     problems = verify()
@@ -123,8 +123,8 @@ def ledger_verify_command():
         click.echo(problem, err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem(s) found.")
-    click.echo("Ledger verified: every transaction balances, every posting is in its account's currency and "
-               "every cached balance matches its postings.")
+    click.echo("Ledger verified: every transaction balances, every posting is in its account's currency, every "
+               "cached balance matches its postings and every account's held amount its open holds.")
 
 
 @ledger_group.command("expire-holds")

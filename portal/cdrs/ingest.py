@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.ledger.holds import settle_holds
 from portal.ledger.operations import charge_calls
 from portal.models import Account, Cdr, Hold, Provider, Switch
-from portal.models.bulk import convert
+from portal.models.bulk import chunks, convert
 from portal.models.types import utcnow
 from portal.rating import UnknownVoipPlan
 from portal.tariffs.cache import rating_engine
@@ -21,8 +21,6 @@ from portal.tariffs.loader import account_dial_rules
 
 #: What the ledger needs of a stored, rated call.
 Charge = namedtuple("Charge", "id account_id price number cost cost_currency provider_id")
-#: Lookups into the database are chunked: SQLite allows a limited number of bound values.
-CHUNK = 500
 
 
 @dataclass
@@ -42,15 +40,9 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
-def _chunks(items):
-    items = list(items)
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
-
-
 def _known_uuids(uuids):
     known = set()
-    for chunk in _chunks(uuids):
+    for chunk in chunks(uuids):
         known.update(db.session.scalars(select(Cdr.uuid).where(Cdr.uuid.in_(chunk))))
     return known
 
@@ -62,7 +54,7 @@ class Context:
     def __init__(self, codes=None):
         query = select(Account).options(selectinload(Account.dial_rules))
         self.accounts = {}
-        for chunk in ([None] if codes is None else _chunks(codes)):
+        for chunk in ([None] if codes is None else chunks(codes)):
             for account in db.session.scalars(query if chunk is None else query.where(Account.code.in_(chunk))):
                 self.accounts[account.code] = (account.id, account.voip_plan_id, account_dial_rules(account))
         # Every provider: the cost may come from the first LCR route when the CDR names none.
@@ -182,7 +174,7 @@ def _new_ids(uuids):
         last = db.session.scalar(select(func.max(Cdr.id)))
         return range(last - len(uuids) + 1, last + 1)
     id_of = {}
-    for chunk in _chunks(uuids):
+    for chunk in chunks(uuids):
         id_of.update(db.session.execute(select(Cdr.uuid, Cdr.id).where(Cdr.uuid.in_(chunk))).all())
     return [id_of[uuid] for uuid in uuids]
 

@@ -16,6 +16,7 @@ from portal.extensions import commit_without_fsync, db
 from portal.ledger.errors import LedgerError
 from portal.ledger.locks import lock_account_row
 from portal.models import Account, Hold
+from portal.models.bulk import chunks
 from portal.models.types import utcnow
 
 
@@ -41,11 +42,9 @@ _SETTLE = (update(Hold).where(Hold.call_uuid.in_(bindparam("call_uuids", expandi
            .values(status="settled", closed_at=bindparam("now")).returning(Hold.account_id, Hold.amount))
 _RELEASE = update(Account).where(Account.id == bindparam("account_id")).values(
     held=Account.held - bindparam("amount"))
-_EXPIRE_ACCOUNT = (update(Hold).where(Hold.account_id == bindparam("holder"), Hold.status == "open",
-                                      Hold.expires_at <= bindparam("lapsed_by"))
-                   .values(status="expired", closed_at=bindparam("lapsed_by")).returning(Hold.account_id, Hold.amount))
 _EXPIRE_ALL = (update(Hold).where(Hold.status == "open", Hold.expires_at <= bindparam("lapsed_by"))
                .values(status="expired", closed_at=bindparam("lapsed_by")).returning(Hold.account_id, Hold.amount))
+_EXPIRE_ACCOUNT = _EXPIRE_ALL.where(Hold.account_id == bindparam("holder"))
 
 
 def place_hold(account_id, call_uuid, amount, max_duration, now=None):
@@ -81,13 +80,10 @@ def settle_holds(call_uuids, now=None):
     holds reserved, by account, for the caller to `release` under the locks it takes anyway (CDR
     ingest charges the same accounts, and takes every lock in one order)."""
     now = now or utcnow()
-    released = defaultdict(Decimal)
-    for start in range(0, len(call_uuids), 500):
-        for account_id, amount in db.session.execute(_SETTLE, {"call_uuids": call_uuids[start:start + 500], "now": now},
-                                                     execution_options={"synchronize_session": False}):
-            released[account_id] += amount
+    settled = [row for chunk in chunks(call_uuids) for row in db.session.execute(
+        _SETTLE, {"call_uuids": chunk, "now": now}, execution_options={"synchronize_session": False})]
     _refresh_loaded_holds()
-    return dict(released)
+    return _by_account(settled)
 
 
 def release(amounts):
@@ -113,13 +109,18 @@ def expire_holds(now=None, account_id=None, actor=audit.SYSTEM):
     expired = db.session.execute(statement, values, execution_options={"synchronize_session": False}).all()
     if expired:
         _refresh_loaded_holds()
-        released = defaultdict(Decimal)
-        for holder, amount in expired:
-            released[holder] += amount
-        release(released)
+        release(_by_account(expired))
         scope = ("account", db.session.get(Account, account_id).code) if account_id is not None else ("holds", "all")
         audit.record(actor, "expire_holds", *scope, count=len(expired), lapsed_by=now)
     return len(expired)
+
+
+def _by_account(closed):
+    """{account id: total} of closed holds' (account id, amount) rows."""
+    totals = defaultdict(Decimal)
+    for account_id, amount in closed:
+        totals[account_id] += amount
+    return dict(totals)
 
 
 def _refresh_loaded_holds():

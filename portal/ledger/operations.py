@@ -26,7 +26,7 @@ from portal.ledger.idempotency import Replay, claim, remember
 from portal.ledger.journal import post
 from portal.ledger.locks import lock_account
 from portal.models import CreditLimitEvent, LedgerTransaction, Posting
-from portal.models.bulk import bulk_insert
+from portal.models.bulk import bulk_insert, chunks
 from portal.models.types import utcnow
 
 
@@ -244,8 +244,7 @@ def _new_charge_ids(cdr_ids):
     """The charge just inserted for each CDR, in order: the newest call charge of each (a re-rated
     CDR also has older, reversed ones). Cheaper than RETURNING for thousands of rows."""
     newest = {}
-    for start in range(0, len(cdr_ids), 500):
-        chunk = cdr_ids[start:start + 500]
+    for chunk in chunks(cdr_ids):
         newest.update(db.session.execute(
             select(LedgerTransaction.cdr_id, func.max(LedgerTransaction.id))
             .where(LedgerTransaction.type == "call_charge", LedgerTransaction.cdr_id.in_(chunk))

@@ -7,6 +7,16 @@ from sqlalchemy import insert
 
 from portal.extensions import db
 
+#: Values bound in one lookup (`IN (…)`): SQLite allows a limited number of them.
+CHUNK = 500
+
+
+def chunks(items):
+    """`items` in lists of at most CHUNK, each small enough to bind in one statement."""
+    items = list(items)
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
 
 @lru_cache(maxsize=64)
 def _statement(table, keys, dialect):

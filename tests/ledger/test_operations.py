@@ -421,6 +421,18 @@ def test_postgresql_trigger_refuses_changes_to_postings(prepaid, statement):
     assert verify() == []
 
 
+def test_verify_finds_a_held_amount_that_is_not_its_open_holds(prepaid, runner):
+    ops.payment(prepaid, D("10"), ADMIN)
+    assert place_hold(prepaid.id, "call-1", D("4"), 600)
+    db.session.commit()
+    assert verify() == []
+    db.session.execute(update(Account).where(Account.id == prepaid.id).values(held=D("3")))
+    db.session.commit()
+    assert verify() == [f"account {prepaid.code}: 3.000000 held but its open holds sum to 4.000000"]
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code != 0 and prepaid.code in result.output
+
+
 def test_verify_finds_a_tampered_cached_balance(prepaid, runner):
     ops.payment(prepaid, D("3"), ADMIN)
     db.session.commit()
