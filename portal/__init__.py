@@ -86,11 +86,14 @@ def _instance_secret(instance_dir):
 def register_extensions(app):
     from portal.extensions import csrf, db, limiter, login_manager, migrate
     from portal.models.types import dumps_json
+    from portal.transactions import ping_idle_connections
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": dumps_json,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
 
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine, app.config["POOL_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -8,11 +8,13 @@ from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.ledger.holds import CallUuidConflict, expire_holds, place_hold
-from portal.models import Account, Hold
+from portal.ledger.locks import lock_account_row
+from portal.models import Account, Hold, TariffVersion
 from portal.models import DialRule as DialRuleRow
 from portal.models.types import utcnow
 from portal.rating import DialRule, UnknownVoipPlan
 from portal.tariffs.cache import engine_and_lists
+from portal.transactions import begin_transaction
 
 
 @dataclass
@@ -44,8 +46,10 @@ _LAPSED = (Hold.account_id == Account.id, Hold.status == "open", Hold.expires_at
 #: path, and building a statement costs more than running it): the account's figures, what it has
 #: available (its open holds are in `held`; the lapsed ones among them, found by the holds' index,
 #: reserve nothing), whether it has lapsed holds to close, the hold of the call asked about
-#: (whoever's), and the account's own dial rules in the order rating applies them.
+#: (whoever's), the account's own dial rules in the order rating applies them, and the tariff
+#: version (so the rating engine need not ask for it).
 _ACCOUNT = (select(Account.id, Account.code, Account.status, Account.voip_plan_id,
+                   select(TariffVersion.version).where(TariffVersion.id == 1).scalar_subquery().label("tariffs"),
                    (Account.balance + Account.credit_limit - Account.held
                     + select(func.coalesce(func.sum(Hold.amount), Decimal(0))).where(*_LAPSED).scalar_subquery())
                    .label("available"),
@@ -75,36 +79,55 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
 
     The decision is made without a lock, on what the account had a moment ago; the money is then
     reserved in one statement only if it is still there. Should it not be (another call of the
-    account took it meanwhile), the account is locked by then and the call is decided once more,
-    on what it has now: concurrent calls of one account wait for each other only while a hold is
-    written, not for the whole decision."""
+    account took it meanwhile), or should lapsed holds be closed first, the account is locked and
+    the call decided once more on what it has then: concurrent calls of one account wait for each
+    other only while a hold is written, not for the whole decision."""
     now = utcnow()
     at = at or now
-    for _ in ("without the lock", "under it"):
-        account, dial_rules = _account(account_code, call_uuid, now)
-        if account is None:
-            return Decision(False, "unknown_account")
-        if account.status != "active":
-            return Decision(False, "account_suspended")
-        if account.voip_plan_id is None:
-            return Decision(False, "no_rate")
-        if call_uuid and account.call_status is not None:
-            return _asked_again(account, call_uuid, caller, callee, at, now, dial_rules)
-        decision, hold_amount = _decide(account, caller, callee, at, account.available, dial_rules)
-        if not (decision.allowed and call_uuid):
-            return decision
-        if account.lapsed:
-            expire_holds(now, account.id)
-        if place_hold(account.id, call_uuid, hold_amount, decision.max_duration, now):
-            decision.hold_amount = hold_amount
-            return decision
+    decision, account = _decide_call(account_code, caller, callee, call_uuid, at, now)
+    if account is None or (not account.lapsed and _held(decision, account.id, call_uuid, now)):
+        return decision
+    begin_transaction()
+    lock_account_row(account.id)
+    if account.lapsed:
+        expire_holds(now, account.id)
+    decision, account = _decide_call(account_code, caller, callee, call_uuid, at, now)
+    if account is None or _held(decision, account.id, call_uuid, now):
+        return decision
     # Under the lock the money read is the money there is, and an allowed call's hold never exceeds it.
     raise AssertionError(f"the hold for call {call_uuid} was refused under the account's lock")
 
 
+def _decide_call(account_code, caller, callee, call_uuid, at, now):
+    """(the Decision, None) when that is the answer; (the Decision, the account's row) for an
+    allowed call whose hold is still to be placed: the amount is its `hold_amount` by then."""
+    account, dial_rules = _account(account_code, call_uuid, now)
+    if account is None:
+        return Decision(False, "unknown_account"), None
+    if account.status != "active":
+        return Decision(False, "account_suspended"), None
+    if account.voip_plan_id is None:
+        return Decision(False, "no_rate"), None
+    if call_uuid and account.call_status is not None:
+        return _asked_again(account, call_uuid, caller, callee, at, now, dial_rules), None
+    decision, hold_amount = _decide(account, caller, callee, at, account.available, dial_rules)
+    if not (decision.allowed and call_uuid):
+        return decision, None
+    decision.hold_amount = hold_amount
+    return decision, account
+
+
+def _held(decision, account_id, call_uuid, now):
+    """Whether the decided call's hold was placed; the decision says nothing is held when not."""
+    if place_hold(account_id, call_uuid, decision.hold_amount, decision.max_duration, now):
+        return True
+    decision.hold_amount = None
+    return False
+
+
 def _decide(account, caller, callee, at, money, dial_rules):
     """(Decision, the amount to hold for it) on `money`, before anything is held."""
-    engine, lists = engine_and_lists()
+    engine, lists = engine_and_lists(account.tariffs)
     try:
         answer = engine.authorize(account.voip_plan_id, caller, callee, at, money, dial_rules)
     except UnknownVoipPlan:

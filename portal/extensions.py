@@ -9,7 +9,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 
 #: Named constraints make Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -45,34 +44,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         # Readers do not block the writer, and a commit appends to the log instead of rewriting pages.
         cursor.execute("PRAGMA journal_mode=WAL")
         # Every commit synced to disk (SQLite's own default, said here because a hold's commit
-        # lowers it for a while: see `commit_without_fsync`).
+        # lowers it for a while: see `portal.transactions.commit_without_fsync`).
         cursor.execute("PRAGMA synchronous=FULL")
         # 64 MB of page cache instead of 2 MB: CDR tables of millions of rows keep their indexes warm.
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
-
-
-#: Marks a pooled SQLite connection whose commits skip the log's fsync until it goes back to the pool.
-_UNSYNCED = "voip2bill_unsynced"
-
-
-def commit_without_fsync():
-    """On SQLite, let the current transaction's commit skip the fsync of the write-ahead log
-    (synchronous=NORMAL). Such a commit is never half there, and survives the application's crash;
-    only a power loss or an operating system crash can take it back, with whatever else came after
-    the last synced commit. For writes that may be lost that way and are made on every call, so
-    that the fsync, done while the database's write lock is held, does not queue every other
-    writer: a call's hold (the call's CDR charges it all the same). The connection syncs every
-    commit again once it is back in the pool. A transaction that has written already (SQLite
-    changes the setting only between transactions), and PostgreSQL's, sync as always."""
-    connection = db.session.connection()
-    if (connection.dialect.name == "sqlite" and not connection.connection.info.get(_UNSYNCED)
-            and not connection.connection.dbapi_connection.in_transaction):  # SQLite refuses it within one
-        connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
-        connection.connection.info[_UNSYNCED] = True
-
-
-@event.listens_for(Pool, "checkin")
-def _sync_again(dbapi_connection, connection_record):
-    if connection_record.info.pop(_UNSYNCED, False) and dbapi_connection is not None:
-        dbapi_connection.execute("PRAGMA synchronous=FULL")

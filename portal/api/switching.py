@@ -15,6 +15,7 @@ from portal.models import Account
 from portal.rating import UnknownVoipPlan
 from portal.tariffs.cache import rating_engine
 from portal.tariffs.loader import account_dial_rules
+from portal.transactions import autocommit_statements
 
 #: Money leaves the API with the six places it is stored with, however it was computed.
 MONEY_PLACES = Decimal("0.000001")
@@ -53,6 +54,7 @@ def destination_json(destination):
 
 
 @bp.post("/authorize")
+@autocommit_statements
 @require_api("switch")
 def authorize_endpoint():
     fields = Fields(json_body())

@@ -8,16 +8,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, insert, update
+from sqlalchemy import bindparam, exists, func, insert, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
-from portal.extensions import commit_without_fsync, db
+from portal.extensions import db
 from portal.ledger.errors import LedgerError
-from portal.ledger.locks import lock_account_row
 from portal.models import Account, Hold
 from portal.models.bulk import chunks
 from portal.models.types import utcnow
+from portal.transactions import autocommitting, commit_without_fsync
 
 
 class CallUuidConflict(LedgerError):
@@ -30,7 +30,9 @@ class CallUuidConflict(LedgerError):
 
 #: Built once, like the other statements authorization runs on every call. The account's `held`
 #: grows by the amount only when balance + credit limit − held covers it and the call has no hold
-#: yet: what is available is read and reserved in one statement, on one row.
+#: yet: what is available is read and reserved in one statement, on one row. PostgreSQL re-checks
+#: the condition on the newest version of the row when another transaction changed it meanwhile
+#: (READ COMMITTED), so reservations of one account serialize on its row and never overspend.
 _RESERVE = (update(Account)
             .where(Account.id == bindparam("account_id"),
                    Account.balance + Account.credit_limit - Account.held >= bindparam("amount"),
@@ -38,6 +40,21 @@ _RESERVE = (update(Account)
             .values(held=Account.held + bindparam("amount"))
             .returning(Account.currency))
 _INSERT = insert(Hold)
+#: PostgreSQL: the reservation and the hold's row in one statement, which commits on its own where
+#: statements autocommit (`portal.transactions`): the hold is placed whole or not at all. Its
+#: commit does not wait for the write-ahead log to reach the disk (synchronous_commit off, for this
+#: transaction only), the trade SQLite's holds make too (`commit_without_fsync`): such a commit is
+#: never half there, and only a crash of the server or of its machine can take back the last
+#: fraction of a second of them. The hold's own values are bound under names no column of
+#: `accounts` has, or the UPDATE would set them too.
+_reserved = _RESERVE.returning(Account.id).cte("reserved")
+_unsynced = select(func.set_config("synchronous_commit", "off", True).label("setting")).cte("unsynced")
+_PLACE = insert(Hold).from_select(
+    ["account_id", "currency", "status", "call_uuid", "amount", "max_duration", "created_at", "expires_at"],
+    select(_reserved.c.id, _reserved.c.currency, literal("open"), bindparam("call_uuid"), bindparam("amount"),
+           *(bindparam(f"hold_{name}", type_=Hold.__table__.c[name].type)
+             for name in ("max_duration", "created_at", "expires_at")))
+    .select_from(_reserved.join(_unsynced, true()))).returning(Hold.id)
 _SETTLE = (update(Hold).where(Hold.call_uuid.in_(bindparam("call_uuids", expanding=True)), Hold.status == "open")
            .values(status="settled", closed_at=bindparam("now")).returning(Hold.account_id, Hold.amount))
 _RELEASE = update(Account).where(Account.id == bindparam("account_id")).values(
@@ -51,27 +68,36 @@ def place_hold(account_id, call_uuid, amount, max_duration, now=None):
     """Reserve `amount` for `call_uuid` if the account's balance + credit limit − held covers it;
     answers whether it did. Lapsed holds count until they are expired, so a caller that wants them
     not to expires them first (authorization does). It does not place one when the call has a hold
-    already or the money is no longer there, and either way the account stays locked until the
-    transaction ends, so the caller can read again and decide under the lock. A uuid another
-    account places at the same moment is refused by its unique index (CallUuidConflict; the caller
-    rolls back)."""
+    already or the money is no longer there; a caller that then decides again takes the account's
+    lock first (`lock_account_row`). A uuid another account places at the same moment is refused
+    by its unique index: CallUuidConflict, and the caller rolls back, unless the statement was on
+    its own (autocommitted), which then left nothing behind and answers False like the others."""
     now = now or utcnow()
     db.session.flush()  # a hold settled in this session and not yet written counts as settled
-    lock_account_row(account_id)
-    commit_without_fsync()
-    connection = db.session.connection()
-    reserved = connection.execute(_RESERVE, {"account_id": account_id, "amount": amount,
-                                             "call_uuid": call_uuid}).first()
-    if reserved is None:
-        return False
     grace = current_app.config["HOLD_GRACE_SECONDS"]
+    hold = {"max_duration": max_duration, "created_at": now, "expires_at": now + timedelta(seconds=max_duration + grace)}
+    on_its_own = autocommitting()
     try:
-        connection.execute(_INSERT, {"account_id": account_id, "call_uuid": call_uuid, "currency": reserved.currency,
-                                     "amount": amount, "max_duration": max_duration, "status": "open",
-                                     "created_at": now, "expires_at": now + timedelta(seconds=max_duration + grace)})
+        return _reserve({"account_id": account_id, "call_uuid": call_uuid, "amount": amount}, hold)
     except IntegrityError:
+        if on_its_own:
+            return False
         raise CallUuidConflict(f"Call {call_uuid} was just authorized for another account; every call needs "
                                "its own uuid.", uuid="already used by another account") from None
+
+
+def _reserve(reservation, hold):
+    """One statement on PostgreSQL; on SQLite two, under the database's write lock that the first
+    takes, and committed without the log's fsync (see `commit_without_fsync`)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        values = {**reservation, **{f"hold_{name}": value for name, value in hold.items()}}
+        return connection.execute(_PLACE, values).first() is not None
+    commit_without_fsync()
+    reserved = connection.execute(_RESERVE, reservation).first()
+    if reserved is None:
+        return False
+    connection.execute(_INSERT, {**reservation, **hold, "currency": reserved.currency, "status": "open"})
     return True
 
 

@@ -26,9 +26,10 @@ def lock_account(account_id):
 
 
 def lock_account_row(account_id):
-    """The account's lock, without reading the row, before one statement that reads its money and
-    writes in one go (placing a hold). PostgreSQL runs that statement on a snapshot taken when it
-    starts, so the lock must come first; SQLite runs it whole under its database write lock, which
-    the statement takes itself."""
-    if db.session.get_bind().dialect.name != "sqlite":
+    """The account's lock until the transaction ends, without reading the row: for a caller that
+    reads the account's money next and decides on it (authorization, when the money it read first
+    was gone by the time it reserved)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection().execute(_TOUCH, {"locked_id": account_id})
+    else:
         db.session.connection().execute(_ROW_LOCK, {"account_id": account_id})

@@ -1,7 +1,8 @@
 """One rating engine per process (per app), rebuilt on first use after any tariff change.
 
 Every change to what rating is built from bumps `TariffVersion` in the same transaction, so the
-next request in every process sees a new number and rebuilds; the hot path costs one tiny query.
+next request in every process sees a new number and rebuilds; the hot path reads it with the account
+(authorization), or in one tiny query.
 
 Each version is loaded once, whatever comes of it. When some of its rows are refused (see
 `portal.tariffs.loader`), a process that has a complete engine keeps rating with it, so every
@@ -49,8 +50,11 @@ class EngineCache:
         self._built = None
         self.failure = None
 
-    def get(self):
-        version = db.session.connection().execute(_VERSION).scalar() or 0
+    def get(self, version=None):
+        """`version`, when the caller has read it already, saves asking for it."""
+        if version is None:
+            version = db.session.connection().execute(_VERSION).scalar()
+        version = version or 0
         if version != self._loaded:
             with self._lock:
                 if version != self._loaded:
@@ -73,12 +77,12 @@ class EngineCache:
 
 
 def settle(engine):
-    """Freeze the heap once a large engine is in service (see `freeze_heap`); a small one costs
-    the collector little, but still lets go of a large one frozen before it."""
-    if engine.rows >= current_app.config["ENGINE_FREEZE_ROWS"]:
+    """Freeze the heap once a large engine is in service (see `freeze_heap`), and in a process
+    whose heap is frozen already (a served app freezes it once built: `wsgi.py`), freeze it again:
+    either way the collector's full pass first frees the engine this one replaced. A small engine
+    in a process that froze nothing costs the collector little and is left alone."""
+    if engine.rows >= current_app.config["ENGINE_FREEZE_ROWS"] or gc.get_freeze_count():
         freeze_heap()
-    elif gc.get_freeze_count():
-        gc.unfreeze()  # the collector's next full pass frees the engine this one replaced
 
 
 def _cache():
@@ -90,9 +94,11 @@ def rating_engine():
     return _cache().get()[0]
 
 
-def engine_and_lists():
-    """The engine and the black/white lists [(kind, prefix, account id or None)], read together."""
-    return _cache().get()
+def engine_and_lists(version=None):
+    """The engine and the black/white lists [(kind, prefix, account id or None)], read together,
+    for the tariff `version` read in the caller's own query (authorization reads it with the
+    account), else for the newest."""
+    return _cache().get(version)
 
 
 def load_failure():

@@ -249,32 +249,45 @@ def test_authorize_refuses_a_uuid_that_cdrs_could_not_be_read_back_by(switch_api
     assert response.status_code == 400 and "uuid" in response.get_json()["error"]["fields"]
 
 
-def test_ten_simultaneous_authorizations_never_promise_more_than_the_balance(switch_api, demo, app):
-    with app.app_context():
-        plan_id = db.session.scalar(select(Account.voip_plan_id).where(Account.code == "1001"))
-        account = factories.account(code="P2", billing="prepaid", voip_plan_id=plan_id)
-        operations.payment(account, Decimal("1.00"), ADMIN)
-        db.session.commit()
+def simultaneously(app, token, bodies):
+    """The answers (status, JSON) to `bodies` posted to /authorize at the same moment, one thread each."""
+    start = threading.Barrier(len(bodies), timeout=30)
 
-    start = threading.Barrier(10, timeout=30)
-
-    def one(n):
+    def one(body):
         client = app.test_client()
-        start.wait()  # every thread ready before any asks: the ten requests really overlap
-        response = client.post("/api/v1/authorize", headers={"Authorization": f"Bearer {switch_api.token}"},
-                               json={"account": "P2", "callee": "4915112345678", "uuid": f"sim-{n}", "at": NIGHT})
-        return response.get_json()
+        start.wait()  # every thread ready before any asks: the requests really overlap
+        response = client.post("/api/v1/authorize", headers={"Authorization": f"Bearer {token}"},
+                               json={"callee": "4915112345678", "at": NIGHT, **body})
+        return response.status_code, response.get_json()
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(one, range(10)))
-    holds = [Decimal(a["hold"]) for a in answers if a["allowed"]]
-    assert sum(holds) <= Decimal("1.00")
-    assert answers and any(a["allowed"] for a in answers)
-    refused = [a["reason"] for a in answers if not a["allowed"]]
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(one, bodies))
+
+
+# €1 is less than one longest call (€12.60 for 3 hours); €30 is two of them and part of a third.
+@pytest.mark.parametrize("money", ["1.00", "30.00"])
+def test_ten_simultaneous_authorizations_never_promise_more_than_the_balance(switch_api, demo, app, money):
+    prepaid(app, "P2", money)
+    answers = simultaneously(app, switch_api.token, [{"account": "P2", "uuid": f"sim-{n}"} for n in range(10)])
+    assert {status for status, _ in answers} == {200}
+    holds = [Decimal(a["hold"]) for _, a in answers if a["allowed"]]
+    assert Decimal(money) - Decimal("0.07") < sum(holds) <= Decimal(money)  # all of it promised, and no more
+    refused = [a["reason"] for _, a in answers if not a["allowed"]]
     assert set(refused) <= {"insufficient_funds"}
     with app.app_context():
         account = db.session.scalar(select(Account).where(Account.code == "P2"))
-        assert available(account) >= 0
+        assert Decimal(0) <= available(account) == Decimal(money) - sum(holds)
+        assert account.held == sum(holds)
+
+
+def test_one_call_asked_for_many_times_at_once_is_held_once_and_answered_alike(switch_api, demo, app):
+    prepaid(app, "P5", "30.00")
+    answers = simultaneously(app, switch_api.token, [{"account": "P5", "uuid": "retried-1"}] * 8)
+    assert [status for status, _ in answers] == [200] * 8
+    assert all(answer == answers[0][1] for _, answer in answers) and answers[0][1]["hold"] == "12.600000"
+    assert holds(app) == {"retried-1": "open"}
+    with app.app_context():
+        assert db.session.scalar(select(Account.held).where(Account.code == "P5")) == Decimal("12.6")
 
 
 def test_rates_lookup(switch_api, demo):

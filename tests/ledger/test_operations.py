@@ -307,9 +307,15 @@ def test_holds_reserve_money_until_settled_or_expired(prepaid):
         return db.session.scalar(select(Account.held).where(Account.id == prepaid.id))
 
     ops.payment(prepaid, D("10"), ADMIN)
+    db.session.commit()
+    row = db.session.execute(select(Account.__table__).where(Account.id == prepaid.id)).one()._asdict()
     now = utcnow()
     assert place_hold(prepaid.id, "call-1", D("4"), 600, now=now)
     assert available(prepaid, now) == D("6") and held() == D("4")
+    # A hold changes the account's `held` and nothing else (not its created_at, say, which the
+    # hold's own values are named like).
+    assert db.session.execute(select(Account.__table__).where(Account.id == prepaid.id)).one()._asdict() == {
+        **row, "held": D("4")}
     assert not place_hold(prepaid.id, "call-2", D("6.000001"), 600, now=now)  # more than is available
     assert place_hold(prepaid.id, "call-2", D("6"), 600, now=now)
     assert available(prepaid, now) == 0 and held() == D("10")
@@ -525,3 +531,20 @@ def test_a_holds_commit_skips_the_fsync_on_sqlite_until_its_connection_is_back_i
     db.session.commit()
     db.session.remove()  # the connection goes back to the pool
     assert synchronous() == 2
+
+
+def test_a_holds_commit_does_not_wait_for_the_disk_on_postgresql_and_money_still_does(prepaid):
+    def synchronous_commit():
+        return db.session.connection().exec_driver_sql("SHOW synchronous_commit").scalar()
+
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("synchronous_commit is PostgreSQL's setting")
+    ops.payment(prepaid, D("10"), ADMIN)
+    assert synchronous_commit() == "on"  # a payment's commit waits for the write-ahead log's flush
+    db.session.commit()
+    assert place_hold(prepaid.id, "call-1", D("4"), 600)
+    assert synchronous_commit() == "off"  # for the hold's transaction only
+    db.session.commit()
+    assert synchronous_commit() == "on"
+    ops.payment(prepaid, D("1"), ADMIN)
+    assert synchronous_commit() == "on"

@@ -4,7 +4,11 @@ the same version again on every call. A large engine is frozen out of the collec
 passes, and freed all the same once replaced."""
 import gc
 import logging
+import os
+import subprocess
+import sys
 import weakref
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +20,8 @@ from portal.tariffs import cache
 from portal.tariffs.cache import load_failure, rating_engine
 from portal.tariffs.loader import load_engine
 from tests.tariffs.conftest import MANCHESTER, MORNING, UK_CALLER
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Values the database takes (their shape is right) that the engine refuses.
 REFUSED = [
@@ -172,7 +178,16 @@ def test_a_large_engine_is_frozen_and_the_one_it_replaces_is_freed(world, thawed
         assert is_frozen(engine)
 
 
-def test_a_small_engine_is_not_frozen_and_lets_go_of_a_large_one(world, thawed):
+def test_a_small_engine_in_a_process_that_froze_nothing_is_left_alone(world, thawed):
+    world.app.config["ENGINE_FREEZE_ROWS"] = 10**9
+    with world.app.app_context():
+        engine = rating_engine()
+        assert gc.get_freeze_count() == 0 and not is_frozen(engine)
+
+
+def test_a_frozen_heap_stays_frozen_and_lets_go_of_the_engine_replaced(world, thawed):
+    """A served app freezes its heap once built (wsgi.py); a small engine then keeps it frozen,
+    and the large one it replaced is freed all the same."""
     world.app.config["ENGINE_FREEZE_ROWS"] = 1
     with world.app.app_context():
         replaced = in_a_cycle(rating_engine())
@@ -180,6 +195,14 @@ def test_a_small_engine_is_not_frozen_and_lets_go_of_a_large_one(world, thawed):
     replace_tariffs(world)
     with world.app.app_context():
         engine = rating_engine()
-        assert gc.get_freeze_count() == 0 and not is_frozen(engine)
-        gc.collect()
         assert replaced() is None
+        assert is_frozen(engine)
+
+
+def test_the_served_app_has_its_heap_frozen(tmp_path):
+    """gunicorn imports wsgi.py in each worker: everything the app is built of is frozen by then."""
+    probe = "import gc, wsgi; print(gc.get_freeze_count() > 100000, len(gc.get_objects()) < 50000)"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite'}", "SECRET_KEY": "s" * 40}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "True"]
