@@ -64,18 +64,26 @@ _ACCOUNT = (select(Account.id, Account.code, Account.status, Account.voip_plan_i
             .order_by(DialRuleRow.position, DialRuleRow.id))
 
 
-def _account(code, call_uuid, now):
-    """(account row, its dial rules) or (None, ())."""
-    rows = db.session.connection().execute(_ACCOUNT, {"code": code, "call_uuid": call_uuid, "now": now}).all()
+def _account(code, call_uuid, now, caller_check=None):
+    """(account row, its dial rules) or (None, ()); read along with what `caller_check` checks."""
+    statement, values = _ACCOUNT, {"code": code, "call_uuid": call_uuid, "now": now}
+    if caller_check is not None:
+        statement, extra = caller_check.reading(_ACCOUNT)
+        values.update(extra)
+    rows = db.session.connection().execute(statement, values).all()
+    if caller_check is not None:
+        caller_check.check(rows[0] if rows else None)
     if not rows:
         return None, ()
     return rows[0], tuple(DialRule(row.match, row.replace) for row in rows if row.match is not None)
 
 
-def authorize(account_code, caller, callee, call_uuid=None, at=None):
+def authorize(account_code, caller, callee, call_uuid=None, at=None, caller_check=None):
     """Decide one call. With `call_uuid` the price of the longest call is held, and the account's
     lapsed holds are closed on the way. Asking again for a call that has its hold answers as the
-    first time.
+    first time. `caller_check` (the API's `KeyCheck`) is read in the same statement as the account
+    and checked before anything is decided: `reading(statement)` gives the statement to read
+    with and its extra values, `check(first row or None)` refuses by raising.
 
     The decision is made without a lock, on what the account had a moment ago; the money is then
     reserved in one statement only if it is still there. Should it not be (another call of the
@@ -84,7 +92,7 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     other only while a hold is written, not for the whole decision."""
     now = utcnow()
     at = at or now
-    decision, account = _decide_call(account_code, caller, callee, call_uuid, at, now)
+    decision, account = _decide_call(account_code, caller, callee, call_uuid, at, now, caller_check)
     if account is None or (not account.lapsed and _held(decision, account.id, call_uuid, now)):
         return decision
     begin_transaction()
@@ -98,10 +106,10 @@ def authorize(account_code, caller, callee, call_uuid=None, at=None):
     raise AssertionError(f"the hold for call {call_uuid} was refused under the account's lock")
 
 
-def _decide_call(account_code, caller, callee, call_uuid, at, now):
+def _decide_call(account_code, caller, callee, call_uuid, at, now, caller_check=None):
     """(the Decision, None) when that is the answer; (the Decision, the account's row) for an
     allowed call whose hold is still to be placed: the amount is its `hold_amount` by then."""
-    account, dial_rules = _account(account_code, call_uuid, now)
+    account, dial_rules = _account(account_code, call_uuid, now, caller_check)
     if account is None:
         return Decision(False, "unknown_account"), None
     if account.status != "active":

@@ -6,7 +6,7 @@ from flask import request
 from sqlalchemy import select
 
 from portal.api import bp
-from portal.api.auth import require_api
+from portal.api.auth import KeyCheck, require_api
 from portal.api.errors import ApiError
 from portal.api.parsing import Fields, json_body
 from portal.authorization import authorize
@@ -55,8 +55,25 @@ def destination_json(destination):
 
 @bp.post("/authorize")
 @autocommit_statements
-@require_api("switch")
 def authorize_endpoint():
+    """Every call of every switch asks here first, so its key is checked in the statement that
+    reads the account (`KeyCheck`) rather than by one of its own; the answers are require_api's."""
+    key_check = KeyCheck("switch")
+    try:
+        account, caller, callee, call_uuid, at = _authorize_request()
+    except ApiError:
+        key_check.check(None)  # who asks is answered first (401, 403), as on every endpoint
+        raise
+    decision = authorize(account, caller, callee, call_uuid, at, caller_check=key_check)
+    db.session.commit()
+    return {"allowed": decision.allowed, "reason": decision.reason, "number": decision.number,
+            "destination": destination_json(decision.destination), "rate": rate_json(decision.rate),
+            "max_duration": decision.max_duration, "routes": routes_json(decision.routes),
+            "hold": None if decision.hold_amount is None else str(decision.hold_amount.quantize(MONEY_PLACES))}
+
+
+def _authorize_request():
+    """(account, caller, callee, call uuid, time) of an authorization, or a 400 naming every bad field."""
     fields = Fields(json_body())
     account = fields.text("account", required=True, max_length=64)
     caller = fields.text("caller", default="", max_length=64)
@@ -67,12 +84,7 @@ def authorize_endpoint():
     fields.text("src_ip", max_length=45)
     at = fields.text("at", max_length=40)
     fields.check()
-    decision = authorize(account, caller or "", callee, call_uuid, parse_time(at, "at") if at else None)
-    db.session.commit()
-    return {"allowed": decision.allowed, "reason": decision.reason, "number": decision.number,
-            "destination": destination_json(decision.destination), "rate": rate_json(decision.rate),
-            "max_duration": decision.max_duration, "routes": routes_json(decision.routes),
-            "hold": None if decision.hold_amount is None else str(decision.hold_amount.quantize(MONEY_PLACES))}
+    return account, caller or "", callee, call_uuid, parse_time(at, "at") if at else None
 
 
 @bp.get("/rates/lookup")

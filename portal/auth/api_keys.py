@@ -32,13 +32,30 @@ _BY_HASH = select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.key_hash, ApiKey.r
     ApiKey.key_hash == bindparam("digest"))
 
 
-def find_api_key(token):
-    """The live key for `token` as a row (id, name, role, key_hash, revoked_at), or None."""
+def digest_of(token):
+    """What a token is looked up by, or None for what cannot be a key of ours."""
     if not token or not token.startswith(PREFIX):
         return None
-    digest = _hash(token)
-    key = db.session.connection().execute(_BY_HASH, {"digest": digest}).first()
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+    return _hash(token)
+
+
+def find_api_key(token):
+    """The live key for `token` as a row (id, name, role, key_hash, revoked_at), or None."""
+    return key_by_digest(digest_of(token))
+
+
+def key_by_digest(digest):
+    """The live key whose token has this digest, or None."""
+    if digest is None:
+        return None
+    return live_key(db.session.connection().execute(_BY_HASH, {"digest": digest}).first(), digest)
+
+
+def live_key(key, digest):
+    """`key` (a row with at least id, role, key_hash, revoked_at; None for no key) if it is live
+    and its token has this digest, else None."""
+    if key is None or key.key_hash is None or key.revoked_at is not None \
+            or not hmac.compare_digest(key.key_hash, digest):
         return None
     return key
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal.auth.api_keys import create_api_key, revoke_api_key
 from portal.extensions import db
 from portal.ledger import operations
 from portal.ledger.balance import available
@@ -313,3 +314,36 @@ def test_authorize_needs_a_key_and_valid_input(client, switch_api, demo):
     assert response.status_code == 400 and {"account", "callee", "caller"} <= set(
         response.get_json()["error"]["fields"])
     assert switch_api.post("/authorize", json={"account": "1001", "callee": "4915", "at": "noon"}).status_code == 400
+
+
+def _authorization_header(app, kind):
+    """The Authorization header of each kind of caller."""
+    if kind == "none":
+        return {}
+    if kind == "not a key":
+        return {"Authorization": "Bearer nope"}
+    if kind == "unknown key":
+        return {"Authorization": "Bearer v2b_" + "x" * 43}
+    with app.app_context():
+        key, token = create_api_key(f"{kind}-{factories.next_number()}", "admin" if kind == "admin" else "switch")
+        if kind == "revoked":
+            revoke_api_key(key)
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("kind", ["none", "not a key", "unknown key", "revoked", "switch", "admin"])
+@pytest.mark.parametrize("body, admitted", [
+    ({"account": "1001", "callee": "4915112345678", "uuid": "key-1"}, (200, True)),
+    ({"account": "nobody", "callee": "4915112345678", "uuid": "key-2"}, (200, False)),
+    ({"caller": 12}, (400, None)),
+])
+def test_the_key_read_with_the_account_answers_as_on_every_endpoint(app, client, demo, kind, body, admitted):
+    response = client.post("/api/v1/authorize", json={"at": NIGHT, **body}, headers=_authorization_header(app, kind))
+    if kind in ("switch", "admin"):
+        status, allowed = admitted
+        assert response.status_code == status
+        assert response.get_json().get("allowed") is allowed
+    else:
+        assert (response.status_code, response.get_json()["error"]["code"]) == (401, "unauthorized")
+    assert holds(app) == ({"key-1": "open"} if kind in ("switch", "admin") and body.get("uuid") == "key-1" else {})

@@ -1,5 +1,6 @@
-"""On PostgreSQL an authorization's statements commit one by one (no BEGIN, no COMMIT: two round
-trips fewer per call), unless it must close lapsed holds first."""
+"""On PostgreSQL an authorization is two statements, each committing on its own (no BEGIN, no
+COMMIT, and the key read with the account: three round trips fewer per call), unless it must close
+lapsed holds first."""
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -50,15 +51,15 @@ def authorize(switch_api, uuid):
     return response.get_json()
 
 
-def test_an_authorization_with_a_hold_is_three_statements_each_committing_on_its_own(
+def test_an_authorization_with_a_hold_is_two_statements_each_committing_on_its_own(
         app, postgresql, switch_api, demo):
     prepaid(app, "P1", "30.00")
     authorize(switch_api, "warm-up")  # the rating engine is built on the first call
     with statements(app) as sent:
         authorize(switch_api, "call-1")
-    # The key, the account with everything the decision needs, and the hold placed in one statement;
-    # no BEGIN before them and no COMMIT after.
-    assert sent == [("SELECT", False), ("SELECT", False), ("WITH", False)]
+    # The switch's key with the account and everything the decision needs, then the hold placed in
+    # one statement; no BEGIN before them and no COMMIT after.
+    assert sent == [("SELECT", False), ("WITH", False)]
     assert holds(app) == {"warm-up": "open", "call-1": "open"}
 
 
@@ -72,7 +73,7 @@ def test_closing_lapsed_holds_first_makes_the_authorization_one_transaction(app,
         authorize(switch_api, "new-call")
     words = [word for word, _ in sent]
     begun = words.index("BEGIN")
-    assert words[:begun] == ["SELECT", "SELECT"] and all(inside for _, inside in sent[begun + 1:])
+    assert words[:begun] == ["SELECT"] and all(inside for _, inside in sent[begun + 1:])
     # The account locked, its lapsed holds expired, and the call decided and held under the lock.
     assert words[begun + 1] == "SELECT" and "UPDATE" in words[begun + 2:] and words[-1] == "WITH"
     assert holds(app) == {"old-call": "expired", "new-call": "open"}
