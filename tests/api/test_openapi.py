@@ -9,6 +9,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from portal.auth.api_keys import create_api_key
 from portal.extensions import db
 
+#: What a switch calls, all on the demo's account 1001 in the document's examples.
+SWITCH_PATHS = {"/authorize", "/cdrs", "/cdrs/{uuid}", "/rates/lookup"}
+
 
 def test_the_document_needs_no_key_and_lists_every_api_route(app, client):
     response = client.get("/api/v1/openapi.json")
@@ -71,7 +74,10 @@ def test_generated_requests_never_fail_or_break_the_schema(app, runner, token):
     assert runner.invoke(args=["demo", "--calls", "50", "--no-invoices"]).exit_code == 0
     api_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}
-    operations = [result.ok() for result in api_schema.get_all_operations()]
+    # The switch's operations first: the admin ones change account 1001 at random (a generated PATCH
+    # may suspend it, a transaction take its money), and the allowed answers must be checked too.
+    operations = sorted((result.ok() for result in api_schema.get_all_operations()),
+                        key=lambda operation: operation.label.split(" ", 1)[1] not in SWITCH_PATHS)
     assert len(operations) >= 18
     calls, answers = [], []
     for operation in operations:
@@ -89,5 +95,6 @@ def test_generated_requests_never_fail_or_break_the_schema(app, runner, token):
     assert len(set(calls)) == len(operations)  # every operation was exercised
     succeeded = {label for label, status, _ in answers if status == 200}
     assert {"POST /authorize", "POST /cdrs", "GET /cdrs/{uuid}", "GET /rates/lookup"} <= succeeded
-    assert any(label == "POST /authorize" and '"allowed":true' in text for label, _, text in answers)
+    authorizations = [text for label, _, text in answers if label == "POST /authorize"]
+    assert any('"allowed":true' in text for text in authorizations), authorizations[:3]
     assert any(label == "GET /cdrs" and '"status":"rated"' in text for label, _, text in answers)
