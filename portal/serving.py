@@ -21,6 +21,7 @@ def post_worker_init(worker):
     """Build the rating engine before the worker takes its first request: no call waits for the
     tariffs to load (seconds for a large deck), and the engine joins the heap frozen with the app
     (`wsgi.py`). A database not reachable yet only defers it to the first request."""
+    # Imported here: gunicorn's master reads this module before any worker has loaded the app.
     from portal.extensions import db
     from portal.tariffs.cache import rating_engine
 

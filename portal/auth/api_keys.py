@@ -39,13 +39,9 @@ def digest_of(token):
     return _hash(token)
 
 
-def find_api_key(token):
-    """The live key for `token` as a row (id, name, role, key_hash, revoked_at), or None."""
-    return key_by_digest(digest_of(token))
-
-
 def key_by_digest(digest):
-    """The live key whose token has this digest, or None."""
+    """The live key whose token has this digest, as a row (id, name, role, key_hash, revoked_at),
+    or None."""
     if digest is None:
         return None
     return live_key(db.session.connection().execute(_BY_HASH, {"digest": digest}).first(), digest)

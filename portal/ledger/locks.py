@@ -21,15 +21,15 @@ _ROW_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with
 def lock_account(account_id):
     """The account row, locked until the transaction ends, with its balance freshly read."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection().execute(_TOUCH, {"locked_id": account_id})  # Core: no ORM bookkeeping
+        lock_account_row(account_id)
     return db.session.scalar(_LOCKED, {"account_id": account_id})
 
 
 def lock_account_row(account_id):
     """The account's lock until the transaction ends, without reading the row: for a caller that
     reads the account's money next and decides on it (authorization, when the money it read first
-    was gone by the time it reserved)."""
+    was gone by the time it reserved; `lock_account` on SQLite, before it reads the row)."""
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection().execute(_TOUCH, {"locked_id": account_id})
+        db.session.connection().execute(_TOUCH, {"locked_id": account_id})  # Core: no ORM bookkeeping
     else:
         db.session.connection().execute(_ROW_LOCK, {"account_id": account_id})
