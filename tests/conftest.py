@@ -141,15 +141,29 @@ class AuthActions:
         assert match, f"no CSRF token on {path}"
         return match.group(1)
 
+    def form_token(self, path, action):
+        """The CSRF token of the form on `path` that posts to `action` ("" for a form that posts to its
+        own page), read from that form's own HTML."""
+        page = self._client.get(path).get_data(as_text=True)
+        for attributes, body in re.findall(r"<form\b([^>]*)>(.*?)</form>", page, re.DOTALL):
+            target = re.search(r'\baction="([^"]*)"', attributes)
+            if (target.group(1) if target else "") == action:
+                match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+                assert match, f"no CSRF token in the form posting to {action!r} on {path}"
+                return match.group(1)
+        raise AssertionError(f"no form posting to {action!r} on {path}")
+
     def login(self, email, password, next_url=None):
-        data = {"email": email, "password": password, "csrf_token": self.csrf_token()}
+        data = {"email": email, "password": password, "csrf_token": self.form_token("/login", "/login")}
         if next_url:
             data["next"] = next_url
         return self._client.post("/login", data=data)
 
-    def logout(self):
-        token = self.csrf_token("/password")
-        return self._client.post("/logout", data={"csrf_token": token})
+    def logout(self, everywhere=False):
+        data = {"csrf_token": self.form_token("/password", "/logout")}
+        if everywhere:
+            data["everywhere"] = "1"
+        return self._client.post("/logout", data=data)
 
 
 @pytest.fixture

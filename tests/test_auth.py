@@ -2,12 +2,15 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from portal.auth.api_keys import sha256_hex
 from portal.auth.passwords import verify_password
 from portal.extensions import db
-from portal.models import User
+from portal.models import LoginSession, User
+from portal.models.types import utcnow
 from tests import factories
+from tests.conftest import AuthActions
 from tests.factories import PASSWORD
 
 
@@ -93,7 +96,10 @@ def test_session_is_renewed_at_login(app, client, auth, users):
     auth.login("admin@example.com", PASSWORD)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"].startswith(f"{users['admin']}:")
+        token = session["_user_id"]
+    with app.app_context():
+        assert db.session.scalar(select(LoginSession.user_id).where(
+            LoginSession.token_hash == sha256_hex(token))) == users["admin"]
 
 
 def test_idle_session_expires(app, client, auth, users):
@@ -136,18 +142,99 @@ def test_password_change_refuses_wrong_current_password(client, auth, users):
     assert "The current password is wrong." in response.get_data(as_text=True)
 
 
-def test_a_password_change_ends_every_other_session_but_not_this_one(app, client, auth, users):
-    other = app.test_client()
-    other_auth = type(auth)(other)
-    other_auth.login("customer@example.com", PASSWORD)
+def _copy_of_cookie(client):
+    """The session cookie's value, as someone who copies it out of the browser would take it."""
+    return client.get_cookie("session").value
+
+
+def _browser_with(app, cookie):
+    """A fresh browser that presents a copied session cookie."""
+    browser = app.test_client()
+    browser.set_cookie("session", cookie)
+    return browser
+
+
+def _signed_out(response):
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_copied_cookie_is_refused_after_sign_out(app, client, auth, users):
     auth.login("customer@example.com", PASSWORD)
+    copy = _copy_of_cookie(client)
+    assert _browser_with(app, copy).get("/").status_code == 200
+    assert auth.logout().status_code == 302
+    assert _signed_out(_browser_with(app, copy).get("/"))
+
+
+@pytest.mark.parametrize("everywhere, other_browser_kept", [(False, True), (True, False)])
+def test_sign_out_ends_this_session_or_every_one(app, client, auth, users, everywhere, other_browser_kept):
+    phone = app.test_client()
+    AuthActions(phone).login("customer@example.com", PASSWORD)
+    auth.login("customer@example.com", PASSWORD)
+    copy = _copy_of_cookie(client)
+    auth.logout(everywhere=everywhere)
+    assert _signed_out(_browser_with(app, copy).get("/"))
+    assert (phone.get("/").status_code == 200) is other_browser_kept
+
+
+def test_the_sign_out_everywhere_button_ends_every_session(app, client, auth, users):
+    phone = app.test_client()
+    AuthActions(phone).login("customer@example.com", PASSWORD)
+    auth.login("customer@example.com", PASSWORD)
+    page = client.get("/password").get_data(as_text=True)
+    assert 'name="everywhere" value="1"' in page and "Sign out on every device" in page
+    client.post("/logout", data={"csrf_token": auth.form_token("/password", "/logout"), "everywhere": "1"})
+    assert _signed_out(phone.get("/"))
+
+
+def test_sessions_in_use_are_kept_and_idle_ones_pruned_at_the_next_sign_in(app, client, auth, users):
+    auth.login("customer@example.com", PASSWORD)
+    AuthActions(app.test_client()).login("admin@example.com", PASSWORD)
+    with app.app_context():
+        long_ago = utcnow() - app.permanent_session_lifetime - timedelta(minutes=2)
+        db.session.execute(update(LoginSession).values(last_seen_at=long_ago))
+        db.session.commit()
+    assert client.get("/").status_code == 200  # a session in use says so…
+    AuthActions(app.test_client()).login("accountant@example.com", PASSWORD)  # …and is kept by the pruning
+    with app.app_context():
+        assert set(db.session.scalars(select(LoginSession.user_id))) == {users["customer"], users["accountant"]}
+    assert client.get("/").status_code == 200
+
+
+def test_a_copied_cookie_is_refused_after_the_user_is_deactivated(app, client, auth, users):
+    customer = app.test_client()
+    AuthActions(customer).login("customer@example.com", PASSWORD)
+    copy = _copy_of_cookie(customer)
+    auth.login("admin@example.com", PASSWORD)
+    with app.app_context():
+        account_id = db.session.get(User, users["customer"]).account_id
+    path = f"/admin/user/edit/?id={users['customer']}"
+    response = client.post(path, data={"csrf_token": auth.form_token(path, ""), "email": "customer@example.com",
+                                       "name": "", "role": "customer", "account": str(account_id), "password": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, users["customer"]).active is False
+    assert _signed_out(_browser_with(app, copy).get("/"))
+    # Made active again later, the user signs in anew: the old session stays ended.
+    with app.app_context():
+        db.session.get(User, users["customer"]).active = True
+        db.session.commit()
+    assert _signed_out(_browser_with(app, copy).get("/"))
+
+
+def test_a_password_change_ends_every_other_session_and_copy_but_not_this_one(app, client, auth, users):
+    other = app.test_client()
+    AuthActions(other).login("customer@example.com", PASSWORD)
+    auth.login("customer@example.com", PASSWORD)
+    copy = _copy_of_cookie(client)
     assert other.get("/profile").status_code == 200
-    token = auth.csrf_token("/password")
-    client.post("/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                   "new_password": "brand-new-secret-1", "confirm": "brand-new-secret-1"})
+    response = client.post("/password", data={"csrf_token": auth.form_token("/password", ""),
+                                              "current_password": PASSWORD, "new_password": "brand-new-secret-1",
+                                              "confirm": "brand-new-secret-1"})
+    assert response.status_code == 302
     assert client.get("/profile").status_code == 200
-    stale = other.get("/profile")
-    assert stale.status_code == 302 and stale.headers["Location"].startswith("/login")
+    assert _signed_out(other.get("/profile"))
+    assert _signed_out(_browser_with(app, copy).get("/profile"))
 
 
 def test_a_deactivated_user_is_signed_out_at_the_next_request(app, client, auth, users):

@@ -11,6 +11,7 @@ from portal.accounts import check_credit_needs_postpaid, check_plan_currency
 from portal.admin.money import money_page
 from portal.admin.security import SecureModelView, money_formatters
 from portal.auth.passwords import hash_password
+from portal.auth.service import end_sessions
 from portal.errors import DomainError
 from portal.models.accounts import ACCOUNT_STATUSES, BILLING_METHODS
 from portal.models.auth import ROLES
@@ -99,3 +100,6 @@ class UserView(SecureModelView):
             model.password_hash = hash_password(form.password.data)
         elif is_created:
             raise ValueError("A new user needs a password.")
+        if not is_created and (form.password.data or not model.active):
+            # Whoever held one of the user's sessions, a copied cookie included, is signed out for good.
+            end_sessions(model)

@@ -13,14 +13,15 @@ from portal.models.types import utcnow
 PREFIX = "v2b_"
 
 
-def _hash(token):
+def sha256_hex(token):
+    """What a random token (an API key, a session's) is stored and looked up as."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_api_key(name, role):
     """Returns (ApiKey, token); the token is shown once and cannot be recovered."""
     token = PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, role=role, key_prefix=token[:12], key_hash=_hash(token))
+    key = ApiKey(name=name, role=role, key_prefix=token[:12], key_hash=sha256_hex(token))
     db.session.add(key)
     db.session.flush()
     return key, token
@@ -36,7 +37,7 @@ def digest_of(token):
     """What a token is looked up by, or None for what cannot be a key of ours."""
     if not token or not token.startswith(PREFIX):
         return None
-    return _hash(token)
+    return sha256_hex(token)
 
 
 def key_by_digest(digest):

@@ -1,11 +1,11 @@
 """flask-login wiring and the role guards every view uses."""
-import hmac
 from functools import wraps
 
 from flask import abort, redirect, request, session, url_for
 from flask_login import current_user
 
-from portal.extensions import db, login_manager
+from portal.auth.service import session_user
+from portal.extensions import login_manager
 
 
 def init_login(app):
@@ -14,16 +14,7 @@ def init_login(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(session_id):
-        """The session's user while active and still on the password the session began with."""
-        from portal.models import User
-
-        user_id, _, mark = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is None or not user.active or not hmac.compare_digest(mark, user.session_mark):
-            return None
-        return user
+    login_manager.user_loader(session_user)
 
     @app.before_request
     def keep_session_alive():

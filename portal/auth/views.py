@@ -4,7 +4,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth import bp
 from portal.auth.forms import LoginForm, PasswordChangeForm
 from portal.auth.passwords import WeakPassword
-from portal.auth.service import PasswordMismatch, authenticate, change_password
+from portal.auth.service import (
+    PasswordMismatch,
+    authenticate,
+    change_password,
+    end_session,
+    end_sessions,
+    start_session,
+)
 from portal.auth.session import home_for
 from portal.extensions import db, limiter
 from portal.urls import safe_next
@@ -31,6 +38,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            start_session(user)
             db.session.commit()
             # A fresh session at sign-in: nothing planted before it survives (session fixation).
             session.clear()
@@ -43,6 +51,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Ends this session on the server, or with `everywhere` every session of the user, so that a
+    copy of the cookie signs no one in afterwards."""
+    if current_user.is_authenticated:
+        (end_sessions if request.form.get("everywhere") else end_session)(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You have been signed out.", "info")
@@ -60,7 +73,7 @@ def password():
             flash(str(error), "danger")
         else:
             db.session.commit()
-            # The new password ends every other session; this one carries on under the new mark.
+            # The cookie names the fresh session change_password opened for this browser.
             login_user(current_user._get_current_object())
             flash("Your password has been changed.", "success")
             return redirect(home_for(current_user))

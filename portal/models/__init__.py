@@ -1,6 +1,6 @@
 """Every model, importable from one place; one module per area."""
 from portal.models.accounts import Account
-from portal.models.auth import ApiKey, AuditEvent, User
+from portal.models.auth import ApiKey, AuditEvent, LoginSession, RateLimitCounter, User
 from portal.models.carriers import Gateway, Provider, Switch
 from portal.models.catalog import Country, Currency, HangupCause, Prefix
 from portal.models.cdrs import Cdr
@@ -33,11 +33,12 @@ from portal.models.watchdog import Alarm, NumberListEntry, WatchdogRule
 
 __all__ = [
     "Account", "AccountPlan", "AccountProduct", "Alarm", "ApiKey", "AuditEvent", "BanPlan", "BanPrefix",
-    "BundlePlan", "BundlePrefix", "CarrierPlan", "CarrierRate", "Cdr", "Country", "CreditLimitEvent", "Currency",
-    "DialRule", "DocumentSequence", "Gateway", "HangupCause", "Hold", "IdempotencyRecord", "Invoice",
-    "InvoiceLine", "LedgerAccount", "LedgerTransaction", "NumberListEntry", "PeakHoliday", "PeakSchedule",
-    "Posting", "Prefix", "Product", "Provider", "RetailPlan", "RetailRate", "Switch", "TariffVersion", "User",
-    "VoipPlan", "VoipPlanRetailPlan", "Voucher", "WatchdogRule",
+    "BundlePlan", "BundlePrefix", "CarrierPlan", "CarrierRate", "Cdr", "Country", "CreditLimitEvent",
+    "Currency", "DialRule", "DocumentSequence", "Gateway", "HangupCause", "Hold", "IdempotencyRecord",
+    "Invoice", "InvoiceLine", "LedgerAccount", "LedgerTransaction", "LoginSession", "NumberListEntry",
+    "PeakHoliday", "PeakSchedule", "Posting", "Prefix", "Product", "Provider", "RateLimitCounter",
+    "RetailPlan", "RetailRate", "Switch", "TariffVersion", "User", "VoipPlan", "VoipPlanRetailPlan",
+    "Voucher", "WatchdogRule",
 ]
 
 from portal.invoicing import immutable  # noqa: F401  (issued documents refuse changes)

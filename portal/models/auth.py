@@ -1,8 +1,8 @@
-"""People who sign in, machine keys for the API, and the audit trail of who did what."""
-import hashlib
+"""People who sign in and their sessions, the sign-in throttle's counts, machine keys for the API,
+and the audit trail of who did what."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -35,6 +35,9 @@ class User(db.Model):
 
     account = relationship("Account", back_populates="users")
 
+    #: The token of the sign-in session this object was loaded for (set per request, never stored).
+    session_token = None
+
     # flask-login protocol
     @property
     def is_active(self):
@@ -49,15 +52,43 @@ class User(db.Model):
         return False
 
     def get_id(self):
-        """The id plus a mark of the password hash: changing the password ends every other session."""
-        return f"{self.id}:{self.session_mark}"
-
-    @property
-    def session_mark(self):
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
+        """The session's token, not the user's id (Flask-Login's alternative tokens): the cookie
+        names a server-side session, so ending that session ends every copy of the cookie."""
+        return self.session_token
 
     def __str__(self):
         return self.email
+
+
+class LoginSession(db.Model):
+    """One sign-in of one browser. Flask's session lives in a signed cookie that a copy can replay;
+    the cookie names this row, and deleting the row (sign-out, password change, deactivation) ends
+    the session for every copy of it."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token the cookie carries: a copy of this table signs no one in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Moved on at most once a minute while the session is used; rows idle past the session lifetime
+    #: are dead (the cookie has expired) and are pruned.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class RateLimitCounter(db.Model):
+    """A counter of the sign-in throttle (Flask-Limiter's fixed windows), kept in the database so
+    that every worker process counts the same failures."""
+
+    __tablename__ = "rate_limit_counters"
+
+    #: SHA-256 of the limit's key, which holds the e-mail address as typed (sometimes a password
+    #: typed into the wrong field): the table keeps none of it.
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int]
+    #: Seconds since the epoch, the unit of the `limits` library; expired rows are pruned.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
 class ApiKey(db.Model):
