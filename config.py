@@ -62,9 +62,11 @@ class Config:
     #: The login throttle counts per client address, so behind a proxy this must say how many there are.
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    #: Where the sign-in throttle counts, seen by every worker: "database://" (the application's
+    #: database) or "redis://host:6379" (needs the `redis` package); "memory://" counts per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database://")
     RATELIMIT_HEADERS_ENABLED = True
-    #: Failed sign-ins allowed per e-mail address and per client address.
+    #: Failed sign-ins allowed per e-mail address tried from one client address, and per client address.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
 

@@ -96,6 +96,8 @@ def register_extensions(app):
         ping_idle_connections(db.engine, app.config["POOL_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from portal.auth import throttle  # noqa: F401  (registers the limiter's database:// storage)
+
     limiter.init_app(app)
     login_manager.init_app(app)
     from portal import models  # noqa: F401  (registers every model with the metadata)

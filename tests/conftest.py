@@ -128,6 +128,18 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def form_csrf_token(page, action):
+    """The CSRF token of the form on this HTML page that posts to `action` ("" for a form that posts
+    to its own page), read from that form's own HTML."""
+    for attributes, body in re.findall(r"<form\b([^>]*)>(.*?)</form>", page, re.DOTALL):
+        target = re.search(r'\baction="([^"]*)"', attributes)
+        if (target.group(1) if target else "") == action:
+            match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+            assert match, f"no CSRF token in the form posting to {action!r}"
+            return match.group(1)
+    raise AssertionError(f"no form posting to {action!r}")
+
+
 class AuthActions:
     """Signs in through the real form, CSRF token included."""
 
@@ -142,16 +154,8 @@ class AuthActions:
         return match.group(1)
 
     def form_token(self, path, action):
-        """The CSRF token of the form on `path` that posts to `action` ("" for a form that posts to its
-        own page), read from that form's own HTML."""
-        page = self._client.get(path).get_data(as_text=True)
-        for attributes, body in re.findall(r"<form\b([^>]*)>(.*?)</form>", page, re.DOTALL):
-            target = re.search(r'\baction="([^"]*)"', attributes)
-            if (target.group(1) if target else "") == action:
-                match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
-                assert match, f"no CSRF token in the form posting to {action!r} on {path}"
-                return match.group(1)
-        raise AssertionError(f"no form posting to {action!r} on {path}")
+        """The CSRF token of the form on `path` that posts to `action`."""
+        return form_csrf_token(self._client.get(path).get_data(as_text=True), action)
 
     def login(self, email, password, next_url=None):
         data = {"email": email, "password": password, "csrf_token": self.form_token("/login", "/login")}

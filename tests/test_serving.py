@@ -44,7 +44,7 @@ def test_a_database_not_reachable_at_start_only_defers_the_engine(tmp_path, load
     assert loads == [] and "the first request builds it" in caplog.text
 
 
-def _listening_sockets(port):
+def listening_sockets(port):
     """How many sockets listen on this loopback port (each of /proc/net/tcp's lines is one socket)."""
     lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
     return sum(1 for line in lines
@@ -60,9 +60,9 @@ def test_each_worker_listens_on_a_socket_of_its_own(app, database_url):
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 30
-        while _listening_sockets(port) < 2 and time.monotonic() < deadline and server.poll() is None:
+        while listening_sockets(port) < 2 and time.monotonic() < deadline and server.poll() is None:
             time.sleep(0.1)
-        assert _listening_sockets(port) == 2
+        assert listening_sockets(port) == 2
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=10) as answer:
             assert answer.status == 200
     finally:

@@ -13,24 +13,15 @@ from portal.auth.service import (
     start_session,
 )
 from portal.auth.session import home_for
+from portal.auth.throttle import account_at_address, failed_sign_in
 from portal.extensions import db, limiter
 from portal.urls import safe_next
 
 
-def _failed_login(response):
-    """Only failed attempts count against the throttle; a success redirects."""
-    return response.status_code != 302
-
-
-def _login_email_key():
-    return "login-email:" + request.form.get("email", "").strip().lower()
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_failed_login)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=failed_sign_in)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_login_email_key, deduct_when=_failed_login)
+               key_func=account_at_address, deduct_when=failed_sign_in)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
