@@ -45,7 +45,10 @@ def logout():
     """Ends this session on the server, or with `everywhere` every session of the user, so that a
     copy of the cookie signs no one in afterwards."""
     if current_user.is_authenticated:
-        (end_sessions if request.form.get("everywhere") else end_session)(current_user)
+        if request.form.get("everywhere"):
+            end_sessions(current_user)
+        else:
+            end_session(current_user)
         db.session.commit()
     logout_user()
     session.clear()
