@@ -6,7 +6,7 @@ user signed out. Now the cookie names a row of `login_sessions`, and ending the 
 The throttle counted failed sign-ins in each worker's memory: with two gunicorn workers the limits
 were about doubled. `rate_limit_counters` holds the counts where every worker sees them.
 
-Revision ID: 0008c
+Revision ID: 0008
 Revises: 0007
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 
 import portal.models.types
 
-revision = "0008c"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
