@@ -58,6 +58,10 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds a token's age
 
+    #: Sent on responses to HTTPS requests only: browsers then refuse plain HTTP to this host and its
+    #: subdomains for a year. `max-age=31536000` if a subdomain still serves plain HTTP; empty: none.
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY", "max-age=31536000; includeSubDomains")
+
     #: Reverse proxies in front of the portal whose X-Forwarded-For/-Proto/-Host are believed (0: none).
     #: The login throttle counts per client address, so behind a proxy this must say how many there are.
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

@@ -30,6 +30,7 @@ def create_app(config_overrides=None):
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -159,6 +160,12 @@ def register_errorhandlers(app):
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, render_csrf_error)
+
+
+def register_security_headers(app):
+    from portal.security_headers import init_security_headers
+
+    init_security_headers(app)
 
 
 def register_template_helpers(app):

@@ -10,6 +10,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
+from portal.security_headers import csp_nonce
+
 #: Named constraints make Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,6 +31,8 @@ admin = Admin(
     url="/admin",
     endpoint="admin",
     theme=Bootstrap4Theme(base_template="admin/voip2bill_base.html", fluid=True),
+    # Flask-Admin's own inline scripts carry the request's nonce, which the Content-Security-Policy allows.
+    csp_nonce_generator=csp_nonce,
 )
 
 

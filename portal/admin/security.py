@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 
 from portal.admin.converters import FilterConverter, ModelConverter
+from portal.csv_cells import escape_cell
 from portal.extensions import db
 
 
@@ -56,6 +57,11 @@ class SecureModelView(RoleGuard, ModelView):
 
     def __init__(self, model, name=None, category=None, endpoint=None, **kwargs):
         super().__init__(model, db, name=name, category=category, endpoint=endpoint, **kwargs)
+
+    def get_export_value(self, model, name):
+        """Exports hold what switches and customers sent (callers, names, descriptions): every
+        export of every view writes its cells so a spreadsheet shows them and never runs them."""
+        return escape_cell(super().get_export_value(model, name))
 
 
 class ReadOnlyModelView(SecureModelView):

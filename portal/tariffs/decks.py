@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, insert, select, update
 
+from portal.csv_cells import escape_cell, unescape_cell
 from portal.extensions import db
 from portal.models.tariffs import bump_tariff_version
 
@@ -106,9 +107,7 @@ def clean_row(row):
     if (prefix is None) == (number is None) and not problems:
         problems.append("give exactly one of prefix and number")
     destination = _text(row.get("destination"))
-    if destination[:1] in ("=", "+", "-", "@"):
-        problems.append("destination: may not start with = + - @ (spreadsheets would run it as a formula)")
-    elif len(destination) > 120:
+    if len(destination) > 120:
         problems.append("destination: at most 120 characters")
     elif not destination.isprintable():
         problems.append(f"destination: no control characters, got {destination!r}")
@@ -128,9 +127,10 @@ def clean_row(row):
 
 
 def rows_from_csv(text):
-    """(line number, row) pairs; the header names the columns, as the export writes them. A deck
-    the csv module cannot read, or whose rows do not fit its header, is refused with each such
-    line named (DESIGN §7), never half-read."""
+    """(line number, row) pairs; the header names the columns, as the export writes them, and a
+    cell the export quoted for spreadsheets (`'=…`) is read as it was stored. A deck the csv module
+    cannot read, or whose rows do not fit its header, is refused with each such line named
+    (DESIGN §7), never half-read."""
     reader = csv.reader(io.StringIO(text))
     header = _csv_header(reader)
     rows, errors = [], {}
@@ -143,7 +143,7 @@ def rows_from_csv(text):
                 if len(cells) != len(header):
                     errors[line] = [f"{len(cells)} cell(s), the header names {len(header)} column(s)"]
                 else:
-                    rows.append((line, dict(zip(header, cells, strict=True))))
+                    rows.append((line, dict(zip(header, map(unescape_cell, cells), strict=True))))
             break
         except csv.Error as error:  # the reader carries on with the next line
             errors[str(reader.line_num)] = [f"unreadable CSV: {error}"]
@@ -249,10 +249,11 @@ def export_rows(model, plan_id):
 
 
 def export_csv(model, plan_id):
-    """The deck as CSV that `import_deck` takes back unchanged."""
+    """The deck as CSV that `import_deck` takes back unchanged; a destination a spreadsheet would
+    run as a formula is written quoted."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in export_rows(model, plan_id):
-        writer.writerow([_cell(row[name]) for name in COLUMNS])
+        writer.writerow([escape_cell(_cell(row[name])) for name in COLUMNS])
     return out.getvalue()
