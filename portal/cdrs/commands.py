@@ -4,6 +4,7 @@ import io
 import itertools
 import multiprocessing
 import os
+from functools import partial
 
 import click
 from flask.cli import AppGroup
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 from portal.cdrs.ingest import Context, IngestResult, prepare, store
 from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv
 from portal.extensions import db
+from portal.transactions import commit_retrying
 
 cdrs_group = AppGroup("cdrs", help="Call detail records.")
 
@@ -86,8 +88,7 @@ def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, paral
                    for batch, done in _batches(path, fmt, timezone, columns, batch_size))
     totals = IngestResult()
     for prepared, done in batches:
-        result = store(prepared)
-        db.session.commit()
+        result = commit_retrying(partial(store, prepared), "cdrs import")
         db.session.expunge_all()  # a file of millions of rows must not pile up in the session
         totals.add(result)
         if progress is not None:
