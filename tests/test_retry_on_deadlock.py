@@ -14,7 +14,7 @@ from portal.ledger.locks import lock_account_row
 from tests import factories
 
 pytestmark = pytest.mark.postgres
-LOCK = text("SELECT id FROM accounts WHERE id = :id FOR NO KEY UPDATE")
+LOCK = text("SELECT id FROM accounts WHERE id = :id FOR UPDATE")
 
 
 @pytest.fixture

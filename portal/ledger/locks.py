@@ -1,17 +1,15 @@
 """Serialize money operations on one account.
 
-PostgreSQL: `SELECT … FOR NO KEY UPDATE` on the account row, the lock an UPDATE of its balance
-takes anyway. Not FOR UPDATE: that one also conflicts with the key-share lock every insert of a row
-referring to the account takes (a CDR, a hold, a ledger transaction), so two transactions that had
-each inserted a CDR of the account and then both wanted its lock waited for each other: a deadlock.
-SQLite has no row locks; a no-op UPDATE takes its database write lock at once, so two operations
-never both read a balance and then both write. The no-op writes `balance`, not the key: rewriting
-`id` made SQLite check every table that refers to accounts, and those checks grew with the CDR and
-ledger tables (an import slowed by half at a million calls).
+PostgreSQL: `SELECT … FOR UPDATE` on the account row. SQLite has no row locks; a no-op UPDATE takes
+its database write lock at once, so two operations never both read a balance and then both write.
+The no-op writes `balance`, not the key: rewriting `id` made SQLite check every table that refers
+to accounts, and those checks grew with the CDR and ledger tables (an import slowed by half at a
+million calls).
 
-Lock order: a transaction that needs several accounts takes them all at once, by id ascending, before
-it writes anything else (`lock_accounts`); two such transactions then never hold what the other
-waits for.
+Lock order: a transaction that needs several accounts takes them all at once, by id ascending,
+before it writes anything else (`lock_accounts`). Writing first is what deadlocked CDR ingest: the
+insert of a CDR takes a key-share lock on its account (the foreign key's check), which FOR UPDATE
+waits for, so two batches of one account that had each inserted then each waited for the other.
 """
 from sqlalchemy import bindparam, select, update
 
@@ -21,12 +19,12 @@ from portal.models.bulk import chunks
 
 #: Built once: every money operation and every authorization with a hold runs them.
 _TOUCH = update(Account).where(Account.id == bindparam("locked_id")).values(balance=Account.balance)
-_LOCKED = select(Account).where(Account.id == bindparam("account_id")).with_for_update(
-    key_share=True).execution_options(populate_existing=True)
-_ROW_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with_for_update(key_share=True)
+_LOCKED = select(Account).where(Account.id == bindparam("account_id")).with_for_update().execution_options(
+    populate_existing=True)
+_ROW_LOCK = select(Account.id).where(Account.id == bindparam("account_id")).with_for_update()
 #: PostgreSQL locks the rows as the sort hands them over: in id order.
 _ROW_LOCKS = (select(Account.id).where(Account.id.in_(bindparam("account_ids", expanding=True)))
-              .order_by(Account.id).with_for_update(key_share=True))
+              .order_by(Account.id).with_for_update())
 
 
 def lock_account(account_id):
@@ -47,10 +45,10 @@ def lock_account_row(account_id):
 
 
 def lock_accounts(account_ids):
-    """Lock these accounts until the transaction ends, in the one order (id ascending), in one
-    statement: for a transaction that will need several (CDR ingest), before it writes anything,
-    so that it holds nothing another waits for while it waits itself. On SQLite one lock is every
-    account's lock."""
+    """Lock these accounts until the transaction ends, in the one order (id ascending), a statement
+    per chunk of ids: for a transaction that will need several (CDR ingest), before it writes
+    anything, so that it holds nothing another waits for while it waits itself. On SQLite one lock
+    is every account's lock."""
     if not account_ids:
         return
     if db.session.get_bind().dialect.name == "sqlite":
