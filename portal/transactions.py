@@ -1,15 +1,19 @@
 """How the session's work reaches the database: over a pooled connection that is checked when it
 has lain idle, in one transaction per request (the default) or statement by statement on the
 switch's hot path, and when a commit may skip its fsync."""
+import logging
+import random
 import time
 from functools import wraps
 
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.pool import Pool
 
 from portal.extensions import db
+
+log = logging.getLogger(__name__)
 
 #: When a pooled connection went back to the pool (in its record's `info`).
 _RETURNED_AT = "voip2bill_returned_at"
@@ -94,3 +98,33 @@ def begin_transaction():
     transaction is that already."""
     if autocommitting():
         db.session.connection().exec_driver_sql("BEGIN")
+
+
+#: PostgreSQL's deadlock_detected and serialization_failure: it cancelled the transaction so that
+#: another could go on, and the same work run again may well succeed.
+RETRYABLE = {"40P01": "a deadlock", "40001": "a serialization failure"}
+#: Runs of one transaction at most (the first included).
+ATTEMPTS = 3
+
+
+def commit_retrying(work, what):
+    """`work()` committed, run again from the start (after a rollback) when PostgreSQL cancels its
+    transaction as a deadlock's victim or a serialization failure, at most ATTEMPTS times in all,
+    each time logged: a safety net only, as the locks are taken in one order
+    (`portal.ledger.locks`) and a retry logged here is a bug to fix. `work` must be safe to run
+    again: everything it wrote is rolled back first. Other database errors roll back and are
+    raised at once; any other exception goes up as it is."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as error:
+            db.session.rollback()
+            reason = RETRYABLE.get(getattr(error.orig, "sqlstate", None))
+            if reason is None or attempt == ATTEMPTS:
+                if reason is not None:
+                    log.error("%s: %s in each of %d runs, given up: %s", what, reason, ATTEMPTS, error.orig)
+                raise
+            log.warning("%s: %s, run again (%d of %d): %s", what, reason, attempt + 1, ATTEMPTS, error.orig)
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # apart, so that they do not meet again

@@ -1,4 +1,9 @@
 """`flask cdrs import`: a file through the pipeline in committed batches; run again, nothing doubles."""
+import os
+import signal
+import subprocess
+import sys
+import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -12,6 +17,7 @@ from portal.ledger.verify import verify
 from portal.models import Account, Cdr, LedgerTransaction
 
 SAMPLES = Path(__file__).parent / "cdrs" / "samples"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -160,3 +166,63 @@ def test_import_refuses_a_file_it_cannot_read(runner, demo, tmp_path):
     path.write_text("what,is,this\n1,2,3\n")
     result = runner.invoke(args=["cdrs", "import", str(path), "--format", "native"])
     assert result.exit_code != 0 and "Error" in result.output
+
+
+def _stat(pid):
+    """(state, parent pid, start time) of a process from /proc, or None when there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return fields[0], int(fields[1]), fields[19]
+
+
+def _forked_children(pid):
+    """{pid: start time} of the processes `pid` forked (same command line: not its helpers)."""
+    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(entry.name)) and stat[1] == pid:
+            try:
+                if (entry / "cmdline").read_bytes() == command:
+                    children[int(entry.name)] = stat[2]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return children
+
+
+def _running(pid, started):
+    """Whether that very process (not a later one with its pid) still runs; a zombie has ended."""
+    stat = _stat(pid)
+    return stat is not None and stat[2] == started and stat[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the processes from Linux's /proc")
+def test_the_reading_child_ends_when_the_import_is_killed(app, demo, database_url, tmp_path):
+    """The real command, SIGKILLed once it has stored a batch, while its forked reader is ahead of it
+    (waiting on the full queue, as the file holds more batches than the queue): the reader ends too."""
+    path = tmp_path / "cdrs.csv"
+    write_native(path, 100_000)
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "s" * 40}
+    importer = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "cdrs", "import", str(path)],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = {}
+    try:
+        deadline = time.monotonic() + 60
+        while not stored(app) and importer.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        children = _forked_children(importer.pid)  # the reader, not a helper forked at start to run a program
+        assert len(children) == 1 and importer.poll() is None, "no import with its reader running"
+        importer.kill()
+        importer.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while (left := [pid for pid, started in children.items() if _running(pid, started)]) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert left == [], "the reader still runs 10 s after its import was killed"
+    finally:
+        importer.kill()
+        importer.wait(timeout=30)
+        for pid, started in children.items():
+            if _running(pid, started):
+                os.kill(pid, signal.SIGKILL)

@@ -1,5 +1,6 @@
 """CDRs from switches (POST /cdrs), reading them back, and re-rating a period."""
 import io
+from functools import partial
 
 from flask import request
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from portal.cdrs.rerate import rerate
 from portal.extensions import db
 from portal.invoicing.pending import open_month_bundle
 from portal.models import Account, Cdr, Invoice
+from portal.transactions import commit_retrying
 
 MAX_BATCH = 10_000
 
@@ -26,9 +28,7 @@ def post_cdrs_endpoint():
     if len(records) > MAX_BATCH:
         raise ApiError(400, "batch_too_large", f"At most {MAX_BATCH} CDRs per request; use `flask cdrs import` "
                        "for files.", {"cdrs": f"at most {MAX_BATCH}"})
-    result = ingest(records)
-    db.session.commit()
-    return result.as_json()
+    return commit_retrying(partial(ingest, records), "POST /cdrs").as_json()
 
 
 def _csv_records():

@@ -45,7 +45,7 @@ def _scratch_database(kind, tmp):
         raise click.ClickException("PostgreSQL benchmarks need DATABASE_URL to name a PostgreSQL server.")
     url = make_url(base)
     server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = "voip2bill_bench"
+    name = f"{url.database}_bench"  # beside DATABASE_URL's own: benches on other databases of the server run apart
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -1,9 +1,13 @@
 """`flask cdrs import FILE`: large CDR files through the same pipeline as the API, in committed
 batches, so an interrupted import can simply be run again (what was stored is skipped)."""
+import ctypes
 import io
 import itertools
 import multiprocessing
 import os
+import signal
+import sys
+from functools import partial
 
 import click
 from flask.cli import AppGroup
@@ -11,8 +15,12 @@ from flask.cli import AppGroup
 from portal.cdrs.ingest import Context, IngestResult, prepare, store
 from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv
 from portal.extensions import db
+from portal.transactions import commit_retrying
 
 cdrs_group = AppGroup("cdrs", help="Call detail records.")
+
+#: prctl(2)'s option naming the signal a process gets when its parent ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
 
 
 class _Counting(io.RawIOBase):
@@ -42,9 +50,25 @@ def _batches(path, fmt, timezone, columns, batch_size):
             yield batch, counting.done
 
 
-def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue):
+def _end_with_parent(parent_pid):
+    """Have the kernel SIGKILL this forked process as soon as the one that forked it ends, however
+    it ends: an import killed with SIGKILL (no `finally`, no atexit) left its reader blocked for good
+    on the full queue. (Strictly, as soon as the forking thread ends: the one that reads the batches
+    until the import is over.) Linux's prctl(PR_SET_PDEATHSIG), not a poll of the parent by the reader,
+    as the reader may be waiting anywhere (on the queue, in its feeder thread, in rating a batch).
+    The parent may have died before the request took hold, which only a look at who the parent
+    is now can tell."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue, parent_pid):
     """The reading half of a parallel import: parse, rate and convert; the parent stores."""
     try:
+        _end_with_parent(parent_pid)
         for batch, done in _batches(path, fmt, timezone, columns, batch_size):
             queue.put((prepare(batch, context, dialect), done))
         queue.put(None)
@@ -60,7 +84,7 @@ def _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialec
     fork = multiprocessing.get_context("fork")
     queue = fork.Queue(maxsize=4)
     producer = fork.Process(target=_produce, args=(path, fmt, timezone, columns, batch_size, context, dialect,
-                                                   queue), daemon=True)
+                                                   queue, os.getpid()), daemon=True)
     producer.start()
     try:
         while (item := queue.get()) is not None:
@@ -79,15 +103,14 @@ def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, paral
     context = Context()
     dialect = db.session.get_bind().dialect
     db.session.commit()
-    if parallel and "fork" in multiprocessing.get_all_start_methods():
+    if parallel and sys.platform == "linux":  # where a forked reader can be made to end with its parent
         batches = _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect)
     else:
         batches = ((prepare(batch, context, dialect), done)
                    for batch, done in _batches(path, fmt, timezone, columns, batch_size))
     totals = IngestResult()
     for prepared, done in batches:
-        result = store(prepared)
-        db.session.commit()
+        result = commit_retrying(partial(store, prepared), "cdrs import")
         db.session.expunge_all()  # a file of millions of rows must not pile up in the session
         totals.add(result)
         if progress is not None:

@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 from portal import audit
 from portal.cdrs.parsers import RawCdr, Rejected
 from portal.extensions import db
-from portal.ledger.holds import settle_holds
+from portal.ledger.holds import holders, settle_holds
+from portal.ledger.locks import lock_accounts
 from portal.ledger.operations import charge_calls
-from portal.models import Account, Cdr, Hold, Provider, Switch
+from portal.models import Account, Cdr, Provider, Switch
 from portal.models.bulk import chunks, convert
 from portal.models.types import utcnow
 from portal.rating import UnknownVoipPlan
@@ -123,6 +124,8 @@ class Prepared:
     sql: str = ""
     uuids: list = field(default_factory=list)
     values: list = field(default_factory=list)
+    #: Per row: the account's id, or None (an account we do not know).
+    accounts: list = field(default_factory=list)
     #: Per row: what the ledger needs (account, price, number, cost, cost currency, provider), or None.
     charges: list = field(default_factory=list)
     rated: list = field(default_factory=list)
@@ -146,6 +149,7 @@ def prepare(records, context, dialect, now=None):
         return prepared
     prepared.sql, prepared.values = convert(Cdr.__table__, rows, dialect)
     prepared.uuids = [row["uuid"] for row in rows]
+    prepared.accounts = [row["account_id"] for row in rows]
     prepared.rated = [row["status"] == "rated" for row in rows]
     prepared.charges = [
         (row["account_id"], row["price"], row["number"], row["cost"], row["cost_currency"], row.get("provider_id"))
@@ -154,15 +158,19 @@ def prepare(records, context, dialect, now=None):
     return prepared
 
 
-def _insert(prepared, keep, actor):
-    """Insert the kept rows, charge them and settle their holds."""
-    db.session.connection().exec_driver_sql(prepared.sql, [prepared.values[i] for i in keep])
+def _insert(prepared, keep, held_by, actor):
+    """Insert the kept rows, charge them and settle their holds (those of the accounts `held_by`).
+    Every account the batch touches, its calls' and their holds', is locked first, in the one order
+    (`portal.ledger.locks`): batches of the same or overlapping accounts then wait for each other
+    at the start, and never each hold a lock, a hold's row or a new ledger account the other waits
+    for. On SQLite that lock is the transaction's first statement, so that it waits for the write
+    lock (a transaction that has read first cannot wait: its snapshot may be stale)."""
     uuids = [prepared.uuids[i] for i in keep]
+    lock_accounts({prepared.accounts[i] for i in keep} - {None} | held_by)
+    db.session.connection().exec_driver_sql(prepared.sql, [prepared.values[i] for i in keep])
     ids = dict(zip(uuids, _new_ids(uuids)))
     charges = [Charge(ids[prepared.uuids[i]], *prepared.charges[i]) for i in keep if prepared.charges[i]]
-    released = {}
-    if db.session.scalar(select(Hold.id).where(Hold.status == "open").limit(1)) is not None:
-        released = settle_holds(uuids)
+    released = settle_holds(uuids) if held_by else {}
     if charges or released:
         charge_calls(charges, actor, released)
 
@@ -186,10 +194,11 @@ def store(prepared, actor=audit.SYSTEM):
     for attempt in range(2):
         known = _known_uuids(prepared.uuids)
         keep = [i for i, uuid in enumerate(prepared.uuids) if uuid not in known]
+        held_by = holders([prepared.uuids[i] for i in keep])
         try:
             with db.session.begin_nested():
                 if keep:
-                    _insert(prepared, keep, actor)
+                    _insert(prepared, keep, held_by, actor)
             break
         except IntegrityError:
             # Another batch stored some of these uuids meanwhile: look again and keep the rest.

@@ -57,6 +57,9 @@ _PLACE = insert(Hold).from_select(
     .select_from(_reserved.join(_unsynced, true()))).returning(Hold.id)
 _SETTLE = (update(Hold).where(Hold.call_uuid.in_(bindparam("call_uuids", expanding=True)), Hold.status == "open")
            .values(status="settled", closed_at=bindparam("now")).returning(Hold.account_id, Hold.amount))
+_ANY_OPEN = select(Hold.id).where(Hold.status == "open").limit(1)
+_HOLDERS = (select(Hold.account_id).distinct()
+            .where(Hold.call_uuid.in_(bindparam("call_uuids", expanding=True)), Hold.status == "open"))
 _RELEASE = update(Account).where(Account.id == bindparam("account_id")).values(
     held=Account.held - bindparam("amount"))
 _EXPIRE_ALL = (update(Hold).where(Hold.status == "open", Hold.expires_at <= bindparam("lapsed_by"))
@@ -99,6 +102,16 @@ def _reserve(reservation, hold):
         return False
     connection.execute(_INSERT, {**reservation, **hold, "currency": reserved.currency, "status": "open"})
     return True
+
+
+def holders(call_uuids):
+    """The accounts whose open holds these calls' CDRs will settle: for CDR ingest to lock them
+    with the calls' own accounts, before it settles anything (`portal.ledger.locks`). A file
+    imported while no call is in progress costs one query, not one per chunk of uuids."""
+    if not call_uuids or db.session.scalar(_ANY_OPEN) is None:
+        return set()
+    return {account_id for chunk in chunks(call_uuids)
+            for account_id in db.session.scalars(_HOLDERS, {"call_uuids": chunk})}
 
 
 def settle_holds(call_uuids, now=None):
