@@ -2,15 +2,16 @@
 charge changes, the old charge is reversed and the new one posted, so the ledger stays exact."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from portal import audit
 from portal.cdrs.ingest import Charge, Context, rate_record
 from portal.cdrs.parsers import RawCdr
 from portal.extensions import db
+from portal.ledger.locks import lock_accounts
 from portal.ledger.operations import charge_calls, reverse
-from portal.models import Cdr, LedgerTransaction
+from portal.models import Account, Cdr, LedgerTransaction
 from portal.models.types import utcnow
 
 RATED_COLUMNS = ("account_id", "status", "number", "destination_prefix", "destination", "billable_seconds", "price",
@@ -42,12 +43,24 @@ def _live_charge(cdr_id):
     )
 
 
+def _lock_accounts_of(query):
+    """Lock every account the re-rating may charge or reverse, the calls' as stored and as their
+    codes name them now, all at once in the one order (`portal.ledger.locks`). Re-rating is one long
+    transaction: taking each account as its calls came up held one while waiting for another, and a
+    CDR batch beside it locking the same two in id order deadlocked with it."""
+    scope = query.order_by(None)
+    lock_accounts(set(db.session.scalars(select(Account.id).where(or_(
+        Account.id.in_(scope.with_only_columns(Cdr.account_id)),
+        Account.code.in_(scope.with_only_columns(Cdr.account_code)))))))
+
+
 def rerate(start, end, account_code=None, actor=audit.SYSTEM, batch=1000):
     """Re-rate CDRs started in [start, end), never invoiced ones; the caller commits."""
     result = RerateResult()
     query = select(Cdr).where(Cdr.start >= start, Cdr.start < end, Cdr.invoice_id.is_(None)).order_by(Cdr.id)
     if account_code:
         query = query.where(Cdr.account_code == account_code)
+    _lock_accounts_of(query)
     last_id = 0
     while True:
         cdrs = db.session.scalars(query.where(Cdr.id > last_id).limit(batch)).all()

@@ -13,13 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal import transactions
 from portal.auth.api_keys import create_api_key
 from portal.extensions import db
 from portal.ledger.verify import verify
-from portal.models import Account, Cdr, Hold, LedgerTransaction
+from portal.models import Account, Cdr, Hold, LedgerTransaction, RetailRate
 
 pytestmark = pytest.mark.postgres
 
@@ -184,3 +184,48 @@ def test_an_import_beside_a_switch_posting_for_the_same_accounts(app, switch_tok
     assert [status for status, _ in answers] == [200] * 50, answers
     assert_each_call_charged_once(app, [f"file-{n}" for n in range(6000)]
                                   + [record["uuid"] for batch in batches for record in batch])
+
+
+def waiting_for_locks(app, count, seconds=30):
+    """Until `count` other sessions wait for a row lock (so that the order they queue in is known)."""
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while db.session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) < count:
+            assert time.monotonic() < deadline, "nobody queued for the lock"
+            db.session.rollback()
+            time.sleep(0.02)
+
+
+def test_a_rerate_beside_a_batch_of_the_same_accounts(app, switch_token, no_retries):
+    """Re-rating is one long transaction over many accounts. With 1002's call first in the period, it
+    used to lock 1002, then wait for 1001, which a CDR batch locking 1001 then 1002 held: a deadlock.
+    A lock held on 1001 from outside lines the two up in that order every time."""
+    client = app.test_client()
+    for uuid, code in (("early", "1002"), ("late", "1001")):
+        answer = client.post("/api/v1/cdrs", headers={"Authorization": f"Bearer {switch_token}"},
+                             json={"cdrs": [cdr(uuid, code, 60)]})
+        assert answer.get_json()["accepted"] == 1
+    with app.app_context():
+        for rate in db.session.scalars(select(RetailRate).where(RetailRate.prefix == "4915")):
+            rate.rate += Decimal("0.01")
+        _, admin_token = create_api_key("rerater", "admin")
+        db.session.commit()
+        first = db.session.scalar(select(Account.id).order_by(Account.id))
+        holder = db.engine.connect()
+    holder.execute(text("SELECT id FROM accounts WHERE id = :id FOR UPDATE"), {"id": first})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        batch = pool.submit(app.test_client().post, "/api/v1/cdrs",
+                            headers={"Authorization": f"Bearer {switch_token}"},
+                            json={"cdrs": [cdr(f"beside-{k}", EUR_ACCOUNTS[k % 2], 30) for k in range(4)]})
+        waiting_for_locks(app, 1)
+        rerating = pool.submit(app.test_client().post, "/api/v1/cdrs/rerate",
+                               headers={"Authorization": f"Bearer {admin_token}"},
+                               json={"from": "2026-10-06T00:00:00Z", "to": "2026-10-07T00:00:00Z"})
+        waiting_for_locks(app, 2)
+        holder.rollback()
+        holder.close()
+        batch, rerating = batch.result(timeout=60), rerating.result(timeout=60)
+    assert batch.status_code == 200 and batch.get_json()["accepted"] == 4
+    assert rerating.status_code == 200, rerating.get_data(as_text=True)
+    with app.app_context():
+        assert verify() == []
