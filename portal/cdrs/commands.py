@@ -6,6 +6,7 @@ import multiprocessing
 import os
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.cdrs.ingest import Context, IngestResult, prepare, store
@@ -31,21 +32,21 @@ class _Counting(io.RawIOBase):
         return count
 
 
-def _batches(path, fmt, timezone, columns, batch_size):
-    """(records, bytes read so far) for each batch of the file."""
+def _batches(path, fmt, timezone, columns, batch_size, longest):
+    """(records, bytes read so far) for each batch of the file; calls over `longest` s are rejected."""
     with open(path, "rb") as raw:
         counting = _Counting(raw)
         text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8", errors="replace",
                                 newline="")
-        records = iter_csv(text, fmt, timezone, columns)
+        records = iter_csv(text, fmt, timezone, columns, longest)
         while batch := list(itertools.islice(records, batch_size)):
             yield batch, counting.done
 
 
-def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue):
+def _produce(path, fmt, timezone, columns, batch_size, longest, context, dialect, queue):
     """The reading half of a parallel import: parse, rate and convert; the parent stores."""
     try:
-        for batch, done in _batches(path, fmt, timezone, columns, batch_size):
+        for batch, done in _batches(path, fmt, timezone, columns, batch_size, longest):
             queue.put((prepare(batch, context, dialect), done))
         queue.put(None)
     except ParserError as error:
@@ -54,13 +55,13 @@ def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue):
         queue.put(RuntimeError(f"reading {path} failed: {error!r}"))
 
 
-def _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect):
+def _prepared_in_child(path, fmt, timezone, columns, batch_size, longest, context, dialect):
     """Prepared batches from a forked process, so parsing and rating (one core) overlap storing
     (the other): the import runs at the speed of the slower half, not of both added up."""
     fork = multiprocessing.get_context("fork")
     queue = fork.Queue(maxsize=4)
-    producer = fork.Process(target=_produce, args=(path, fmt, timezone, columns, batch_size, context, dialect,
-                                                   queue), daemon=True)
+    producer = fork.Process(target=_produce, args=(path, fmt, timezone, columns, batch_size, longest, context,
+                                                   dialect, queue), daemon=True)
     producer.start()
     try:
         while (item := queue.get()) is not None:
@@ -78,12 +79,13 @@ def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, paral
     an Asterisk layout (`parsers.asterisk_columns`), None to read it from each row."""
     context = Context()
     dialect = db.session.get_bind().dialect
+    longest = current_app.config["MAX_CDR_SECONDS"]
     db.session.commit()
     if parallel and "fork" in multiprocessing.get_all_start_methods():
-        batches = _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect)
+        batches = _prepared_in_child(path, fmt, timezone, columns, batch_size, longest, context, dialect)
     else:
         batches = ((prepare(batch, context, dialect), done)
-                   for batch, done in _batches(path, fmt, timezone, columns, batch_size))
+                   for batch, done in _batches(path, fmt, timezone, columns, batch_size, longest))
     totals = IngestResult()
     for prepared, done in batches:
         result = store(prepared)
