@@ -9,8 +9,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 
-from portal.admin.converters import FilterConverter, ModelConverter
+from portal.admin.converters import FilterConverter, ModelConverter, largest_int
 from portal.extensions import db
+from portal.urls import page_number, row_id
 
 
 class RoleGuard:
@@ -56,6 +57,21 @@ class SecureModelView(RoleGuard, ModelView):
 
     def __init__(self, model, name=None, category=None, endpoint=None, **kwargs):
         super().__init__(model, db, name=name, category=category, endpoint=endpoint, **kwargs)
+
+    def _get_list_extra_args(self):
+        """The list's page (0-based here) kept within what the database can skip to: a page past
+        the last is empty, however far, instead of an overflowing OFFSET."""
+        args = super()._get_list_extra_args()
+        args.page = page_number("page", first=0)
+        return args
+
+    def get_one(self, id):
+        """None, which Flask-Admin shows as "Record does not exist", for an `?id=` that no integer
+        key holds, rather than sending it to the database to overflow."""
+        key = self.model.__mapper__.primary_key
+        if len(key) == 1 and key[0].type.python_type is int and row_id(id, largest_int(key[0].type)) is None:
+            return None
+        return super().get_one(id)
 
 
 class ReadOnlyModelView(SecureModelView):

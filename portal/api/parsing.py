@@ -11,11 +11,10 @@ from portal.api.errors import ApiError
 from portal.ledger.amounts import parse_amount
 from portal.ledger.errors import InvalidAmount
 from portal.moments import OutsideWindow, parse_moment
+from portal.urls import row_id
 
 #: PostgreSQL text cannot hold U+0000: a value carrying one would fail in the database, not here.
 NUL = "\x00"
-#: Cursors name a row id: ids are 32-bit integer columns, which PostgreSQL compares to no larger value.
-LARGEST_ID = 2 ** 31 - 1
 
 
 @bp.before_request
@@ -193,12 +192,12 @@ def page_args(max_limit=500):
     if not cursor:
         return limit, None
     try:
-        last = base64.urlsafe_b64decode(cursor.encode()).decode("ascii")
+        last = row_id(base64.urlsafe_b64decode(cursor.encode()).decode("ascii"))
     except (ValueError, UnicodeError):
-        last = ""
-    if not (last.isdigit() and len(last) <= 10 and 0 < int(last) <= LARGEST_ID):
+        last = None
+    if last is None:
         raise ApiError(400, "invalid_input", "cursor is not one this API gave", {"cursor": "invalid"})
-    return limit, int(last)
+    return limit, last
 
 
 def next_cursor(rows, limit):
