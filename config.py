@@ -75,6 +75,8 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
 
     MAX_CALL_SECONDS = int(os.environ.get("MAX_CALL_SECONDS", "10800"))
+    #: A CDR whose billsec or duration is longer is rejected (a switch's 2147483647 is not a call).
+    MAX_CDR_SECONDS = int(os.environ.get("MAX_CDR_SECONDS", "86400"))
     #: An engine of this many rate rows or more is frozen out of the collector's full passes.
     ENGINE_FREEZE_ROWS = int(os.environ.get("ENGINE_FREEZE_ROWS", "20000"))
     HOLD_GRACE_SECONDS = int(os.environ.get("HOLD_GRACE_SECONDS", "300"))

@@ -27,6 +27,7 @@ def create_app(config_overrides=None):
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_input_guards(app)
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
@@ -107,6 +108,15 @@ def register_extensions(app):
 
     init_passwords(app)
     init_login(app)
+
+
+def register_input_guards(app):
+    """Before any route, once for every view (portal.urls): `<int:…>` matches only numbers an id
+    column holds, and a NUL in an address or a form is a 400."""
+    from portal.urls import IdConverter, refuse_nul
+
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul)
 
 
 def register_blueprints(app):

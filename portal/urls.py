@@ -1,5 +1,14 @@
-"""Helpers for URLs that come from outside."""
+"""What comes in through addresses and forms: redirect targets, ids, page numbers, and text that
+the database can hold."""
+from itertools import chain
 from urllib.parse import urlsplit
+
+from flask import abort, request
+from werkzeug.routing import IntegerConverter
+
+#: Ids are 32-bit INTEGER columns on both databases. A larger number sent to the database overflows
+#: SQLite's binding and is refused by PostgreSQL: a server error for what is only a wrong address.
+LARGEST_ID = 2**31 - 1
 
 
 def safe_next(target):
@@ -12,3 +21,37 @@ def safe_next(target):
     if "\\" in target:
         return None
     return target
+
+
+def row_id(text, largest=LARGEST_ID):
+    """The id `text` names (ASCII digits, 0 to `largest`), or None: no id column holds anything else."""
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= len(str(largest)):
+        number = int(text)
+        if number <= largest:
+            return number
+    return None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond an id column's range matches no route (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def page_number(name="page", first=1):
+    """A page number from the query string, `first` (0 or 1) if absent or not a number. A page past
+    the last is empty, however far: capped at LARGEST_ID, its offset stays within the 64-bit
+    integer both databases take (a larger one overflows)."""
+    return min(max(request.args.get(name, first, type=int), first), LARGEST_ID)
+
+
+def refuse_nul():
+    """A NUL in an address or a form field is a 400 before any view runs: no name, code or text
+    of this app holds one, PostgreSQL text cannot, and a query or row carrying it failed there as
+    a server error (admin filters and searches, sign-in). The API refuses it in its own shape."""
+    if request.blueprint == "api":
+        return
+    values = chain((request.view_args or {}).values(), *request.args.listvalues(), *request.form.listvalues())
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        abort(400, "Text must not contain a NUL character.")

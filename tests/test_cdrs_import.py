@@ -57,6 +57,41 @@ def test_import_in_batches_with_a_summary(app, runner, demo, tmp_path):
         assert verify() == []
 
 
+def asterisk_line(n, start="2026-10-06 23:00:00", billsec=30):
+    return (f'"1002","4930123456","4915112345678","default","","SIP/a-{n}","SIP/b-{n}","Dial","SIP/x",'
+            f'"{start}","{start}","2026-10-06 23:05:00",{billsec + 5},{billsec},"ANSWERED","DOCUMENTATION"')
+
+
+@pytest.mark.parametrize("fmt, bad, error", [
+    ("native", "far,1002,1,4915112345678,0001-01-01T00:00:00Z,,,30", "start: must be between 2000-01-01"),
+    ("native", "far,1002,1,4915112345678,9999-12-31T23:59:59-23:59,,,30", "start: must be between 2000-01-01"),
+    ("native", "far,1002,1,4915112345678,2026-10-06T22:00:00Z,,,2147483647", "billsec: must be at most 86400 s"),
+    ("asterisk", asterisk_line(99, start="0001-01-01 00:00:00"), "start: must be between 2000-01-01"),
+    ("asterisk", asterisk_line(99, start="9999-12-31 23:59:59"), "start: must be between 2000-01-01"),
+    ("asterisk", asterisk_line(99, billsec=86401), "billsec: must be at most 86400 s"),
+])
+def test_a_row_dated_far_out_or_endless_is_rejected_alone_and_the_import_goes_on(app, runner, demo, tmp_path, fmt,
+                                                                                  bad, error):
+    """Once such a row aborted the whole import with nothing stored; now it costs only itself."""
+    if fmt == "native":
+        write_native(tmp_path / "cdrs.csv", 30)
+        lines = (tmp_path / "cdrs.csv").read_text().splitlines()
+        lines.insert(13, bad)  # after the header: row 12
+    else:
+        lines = [asterisk_line(n) for n in range(30)]
+        lines.insert(12, bad)
+    path = tmp_path / "cdrs.csv"
+    path.write_text("\n".join(lines) + "\n")
+    command = ["cdrs", "import", str(path), "--format", fmt, "--timezone", "Europe/London", "--batch-size", "10"]
+    result = runner.invoke(args=command)
+    assert result.exit_code == 0, result.output
+    assert "accepted 30, of which rated 30; duplicates 0; rejected 1" in result.output
+    assert f"row 12: {error}" in result.output
+    assert stored(app) == 30
+    with app.app_context():
+        assert verify() == []
+
+
 def test_on_a_terminal_the_progress_bar_runs_from_0_to_100_percent(runner, demo, tmp_path, monkeypatch):
     # click draws the bar only on a terminal; the runner's output is not one.
     monkeypatch.setattr(click._termui_impl, "isatty", lambda _stream: True)

@@ -2,7 +2,7 @@
 import uuid
 from decimal import Decimal
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
@@ -15,6 +15,7 @@ from portal.ledger import operations
 from portal.ledger.balance import available
 from portal.ledger.errors import LedgerError
 from portal.models import Account, CreditLimitEvent, LedgerTransaction
+from portal.urls import row_id
 
 OPERATIONS = {
     "payment": ("Payment (balance up)", operations.payment),
@@ -36,7 +37,10 @@ class MoneyForm(FlaskForm):
 
 def money_page(view):
     """GET shows the account's money and the form; POST runs one ledger operation."""
-    account = db.get_or_404(Account, request.args.get("id", type=int))
+    account_id = row_id(request.args.get("id"))
+    account = None if account_id is None else db.session.get(Account, account_id)
+    if account is None:
+        abort(404)
     form = MoneyForm()
     if not form.idempotency_key.data:
         form.idempotency_key.data = str(uuid.uuid4())

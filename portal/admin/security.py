@@ -9,9 +9,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 
-from portal.admin.converters import FilterConverter, ModelConverter
+from portal.admin.converters import FilterConverter, ModelConverter, largest_int
 from portal.csv_cells import escape_cell
 from portal.extensions import db
+from portal.urls import page_number, row_id
 
 
 class RoleGuard:
@@ -62,6 +63,21 @@ class SecureModelView(RoleGuard, ModelView):
         """Exports hold what switches and customers sent (callers, names, descriptions): every
         export of every view writes its cells so a spreadsheet shows them and never runs them."""
         return escape_cell(super().get_export_value(model, name))
+
+    def _get_list_extra_args(self):
+        """The list's page (0-based here) kept within what the database can skip to: a page past
+        the last is empty, however far, instead of an overflowing OFFSET."""
+        args = super()._get_list_extra_args()
+        args.page = page_number("page", first=0)
+        return args
+
+    def get_one(self, id):
+        """None, which Flask-Admin shows as "Record does not exist", for an `?id=` that no integer
+        key holds, rather than sending it to the database to overflow."""
+        key = self.model.__mapper__.primary_key
+        if len(key) == 1 and key[0].type.python_type is int and row_id(id, largest_int(key[0].type)) is None:
+            return None
+        return super().get_one(id)
 
 
 class ReadOnlyModelView(SecureModelView):

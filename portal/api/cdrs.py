@@ -2,14 +2,13 @@
 import io
 from functools import partial
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import select
 
 from portal.api import bp
 from portal.api.auth import require_api
 from portal.api.errors import ApiError
-from portal.api.parsing import Fields, json_body, next_cursor, page_args
-from portal.api.switching import parse_time
+from portal.api.parsing import Fields, json_body, next_cursor, page_args, parse_time
 from portal.cdrs.ingest import ingest
 from portal.cdrs.parsers import FORMATS, ParserError, asterisk_columns, iter_csv, parse_json_records
 from portal.cdrs.rerate import rerate
@@ -40,16 +39,16 @@ def _csv_records():
     try:
         columns = asterisk_columns(request.args["columns"]) if request.args.get("columns") else None
         return list(iter_csv(io.StringIO(request.get_data(as_text=True)), fmt, request.args.get("timezone", "UTC"),
-                             columns))
+                             columns, current_app.config["MAX_CDR_SECONDS"]))
     except ParserError as error:
         raise ApiError(400, "invalid_csv", str(error)) from None
 
 
 def _json_records():
-    body = json_body()
+    body = json_body(check_text=False)
     if not isinstance(body.get("cdrs"), list):
         raise ApiError(400, "invalid_input", "cdrs must be a list of CDR objects.", {"cdrs": "a list"})
-    return parse_json_records(body["cdrs"])
+    return parse_json_records(body["cdrs"], current_app.config["MAX_CDR_SECONDS"])
 
 
 def cdr_json(cdr, invoice_number=None):
@@ -104,11 +103,10 @@ def list_cdrs_endpoint():
 @require_api("admin")
 def rerate_endpoint():
     fields = Fields(json_body())
-    start = fields.text("from", required=True, max_length=40)
-    end = fields.text("to", required=True, max_length=40)
+    start = fields.moment("from", required=True)
+    end = fields.moment("to", required=True)
     account = fields.text("account", max_length=64)
     fields.check()
-    start, end = parse_time(start, "from"), parse_time(end, "to")
     if end <= start:
         raise ApiError(400, "invalid_input", "to must be after from.", {"to": "after from"})
     if account and db.session.scalar(select(Account.id).where(Account.code == account)) is None:

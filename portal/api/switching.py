@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.api import bp
 from portal.api.auth import KeyCheck, require_api
 from portal.api.errors import ApiError
-from portal.api.parsing import Fields, json_body
+from portal.api.parsing import Fields, json_body, parse_time
 from portal.authorization import authorize
 from portal.extensions import db
 from portal.models import Account
@@ -19,15 +19,6 @@ from portal.transactions import autocommit_statements
 
 #: Money leaves the API with the six places it is stored with, however it was computed.
 MONEY_PLACES = Decimal("0.000001")
-
-
-def parse_time(value, field):
-    """ISO 8601; a time without an offset is UTC (DESIGN §5)."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except (AttributeError, ValueError):
-        raise ApiError(400, "invalid_input", f"{field} must be an ISO 8601 time.", {field: "ISO 8601"}) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def routes_json(routes):
@@ -82,9 +73,9 @@ def _authorize_request():
     if call_uuid and "/" in call_uuid:
         fields.errors["uuid"] = "must not contain '/' (the call's CDR could not be read back at /cdrs/{uuid})"
     fields.text("src_ip", max_length=45)
-    at = fields.text("at", max_length=40)
+    at = fields.moment("at")
     fields.check()
-    return account, caller or "", callee, call_uuid, parse_time(at, "at") if at else None
+    return account, caller or "", callee, call_uuid, at
 
 
 @bp.get("/rates/lookup")

@@ -147,7 +147,7 @@ def _deck_rows():
         mode = request.args.get("mode", "merge")
         text = request.get_data(as_text=True)
         return mode, decks.rows_from_csv(text)
-    body = json_body()
+    body = json_body(check_text=False)
     rates = body.get("rates")
     if not isinstance(rates, list):
         raise ApiError(400, "invalid_input", "rates must be a list of rate objects.", {"rates": "a list"})

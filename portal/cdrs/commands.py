@@ -10,6 +10,7 @@ import sys
 from functools import partial
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.cdrs.ingest import Context, IngestResult, prepare, store
@@ -39,13 +40,13 @@ class _Counting(io.RawIOBase):
         return count
 
 
-def _batches(path, fmt, timezone, columns, batch_size):
-    """(records, bytes read so far) for each batch of the file."""
+def _batches(path, fmt, timezone, columns, batch_size, longest):
+    """(records, bytes read so far) for each batch of the file; calls over `longest` s are rejected."""
     with open(path, "rb") as raw:
         counting = _Counting(raw)
         text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8", errors="replace",
                                 newline="")
-        records = iter_csv(text, fmt, timezone, columns)
+        records = iter_csv(text, fmt, timezone, columns, longest)
         while batch := list(itertools.islice(records, batch_size)):
             yield batch, counting.done
 
@@ -65,11 +66,11 @@ def _end_with_parent(parent_pid):
         os._exit(1)
 
 
-def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue, parent_pid):
+def _produce(path, fmt, timezone, columns, batch_size, longest, context, dialect, queue, parent_pid):
     """The reading half of a parallel import: parse, rate and convert; the parent stores."""
     try:
         _end_with_parent(parent_pid)
-        for batch, done in _batches(path, fmt, timezone, columns, batch_size):
+        for batch, done in _batches(path, fmt, timezone, columns, batch_size, longest):
             queue.put((prepare(batch, context, dialect), done))
         queue.put(None)
     except ParserError as error:
@@ -78,13 +79,13 @@ def _produce(path, fmt, timezone, columns, batch_size, context, dialect, queue, 
         queue.put(RuntimeError(f"reading {path} failed: {error!r}"))
 
 
-def _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect):
+def _prepared_in_child(path, fmt, timezone, columns, batch_size, longest, context, dialect):
     """Prepared batches from a forked process, so parsing and rating (one core) overlap storing
     (the other): the import runs at the speed of the slower half, not of both added up."""
     fork = multiprocessing.get_context("fork")
     queue = fork.Queue(maxsize=4)
-    producer = fork.Process(target=_produce, args=(path, fmt, timezone, columns, batch_size, context, dialect,
-                                                   queue, os.getpid()), daemon=True)
+    producer = fork.Process(target=_produce, args=(path, fmt, timezone, columns, batch_size, longest, context,
+                                                   dialect, queue, os.getpid()), daemon=True)
     producer.start()
     try:
         while (item := queue.get()) is not None:
@@ -102,12 +103,13 @@ def import_file(path, fmt, timezone="UTC", batch_size=5000, progress=None, paral
     an Asterisk layout (`parsers.asterisk_columns`), None to read it from each row."""
     context = Context()
     dialect = db.session.get_bind().dialect
+    longest = current_app.config["MAX_CDR_SECONDS"]
     db.session.commit()
     if parallel and sys.platform == "linux":  # where a forked reader can be made to end with its parent
-        batches = _prepared_in_child(path, fmt, timezone, columns, batch_size, context, dialect)
+        batches = _prepared_in_child(path, fmt, timezone, columns, batch_size, longest, context, dialect)
     else:
         batches = ((prepare(batch, context, dialect), done)
-                   for batch, done in _batches(path, fmt, timezone, columns, batch_size))
+                   for batch, done in _batches(path, fmt, timezone, columns, batch_size, longest))
     totals = IngestResult()
     for prepared, done in batches:
         result = commit_retrying(partial(store, prepared), "cdrs import")

@@ -15,6 +15,7 @@ Conventions an operator can rely on:
   native CSV (DESIGN §5). In Asterisk and FreeSWITCH files it is the wall-clock time of the
   `timezone` given to `iter_csv`, because switches log local time (pass "UTC" for an Asterisk with
   `usegmtime=yes`). A local time that occurs twice when clocks go back is read as the first one.
+  A time outside the window of `portal.moments` (years 2000 to 2199) rejects its record.
 - **Asterisk** `Master.csv` (cdr_csv): `disposition` gives the hangup cause (`ASTERISK_DISPOSITIONS`);
   every disposition but ANSWERED is an unanswered call, so billsec is 0 and answer empty whatever
   the row says. After the 16 standard columns come `uniqueid` (cdr_csv `loguniqueid`) and then
@@ -31,7 +32,9 @@ Conventions an operator can rely on:
   `portal/data/q850.csv` (any case). FreeSWITCH's own causes above 127 (ORIGINATOR_CANCEL,
   LOSE_RACE, …) become 16 NORMAL_CLEARING, as FreeSWITCH itself reports them in `hangup_cause_q850`.
 - **Seconds** (billsec, duration) are whole numbers: `30`, `"30"` and the JSON number `30.0` are
-  accepted; `"30.5"`, `"30.0"`, `-1` and booleans are not.
+  accepted; `"30.5"`, `"30.0"`, `-1` and booleans are not. Neither may exceed `longest`, the
+  longest call the operator takes (`MAX_CDR_SECONDS`, a day by default): a switch that writes
+  2147483647 would otherwise charge 24,855 days of calling.
 - **src_ip** comes back in one spelling per address (`2001:db8::1`; `::ffff:192.0.2.1` as
   `192.0.2.1`), so per-IP watchdog quotas count one source once.
 """
@@ -49,6 +52,8 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from portal.moments import EARLIEST, END, WINDOW, OutsideWindow
 
 FORMATS = ("native", "asterisk", "freeswitch")
 
@@ -135,21 +140,22 @@ class Rejected:
 # JSON
 
 
-def parse_json_records(records: list) -> list[RawCdr | Rejected]:
-    """One `RawCdr` or `Rejected` per item of a JSON batch (`{"cdrs": [...]}`), in order."""
+def parse_json_records(records: list, longest: int = MAX_SECONDS) -> list[RawCdr | Rejected]:
+    """One `RawCdr` or `Rejected` per item of a JSON batch (`{"cdrs": [...]}`), in order; a billsec
+    or duration above `longest` seconds rejects its record."""
     if not isinstance(records, list | tuple):
         raise ParserError(f"cdrs: must be a list of records, got {type(records).__name__}")
-    return [_json_record(index, item) for index, item in enumerate(records)]
+    return [_json_record(index, item, longest) for index, item in enumerate(records)]
 
 
-def _json_record(index: int, item: object) -> RawCdr | Rejected:
+def _json_record(index: int, item: object, longest: int) -> RawCdr | Rejected:
     if not isinstance(item, dict):
         return Rejected(index, f"record: must be an object with uuid, account, callee, start and billsec, "
                                f"got {_json_type(item)}")
     get = item.get
     result = _validate([], get("uuid"), get("account"), get("caller"), get("callee"), get("start"),
                        get("answer"), get("end"), get("billsec"), get("duration"), get("hangup_cause"),
-                       get("src_ip"), get("provider"), get("switch"), _time_reader(UTC))
+                       get("src_ip"), get("provider"), get("switch"), _time_reader(UTC), longest)
     return result if type(result) is RawCdr else Rejected(index, result)
 
 
@@ -163,14 +169,15 @@ def _json_type(value: object) -> str:
 # CSV
 
 
-def iter_csv(stream: TextIO, fmt: str, timezone: str = "UTC",
-             columns: tuple[str, ...] | None = None) -> Iterator[RawCdr | Rejected]:
+def iter_csv(stream: TextIO, fmt: str, timezone: str = "UTC", columns: tuple[str, ...] | None = None,
+             longest: int = MAX_SECONDS) -> Iterator[RawCdr | Rejected]:
     """One `RawCdr` or `Rejected` per non-blank data row of a CSV file, streamed in constant memory.
 
     `fmt` is one of `FORMATS`. `timezone` (an IANA name) is where the naive times of Asterisk and
     FreeSWITCH files are; native files follow the API rule that a naive time is UTC. `columns`
     (one of `ASTERISK_LAYOUTS`, see `asterisk_columns`) is what an Asterisk file logs after its 16
-    standard columns; None reads it from each row's width. Open the file with `newline=""` so
+    standard columns; None reads it from each row's width. A billsec or duration above `longest`
+    seconds rejects its row. Open the file with `newline=""` so
     quoted fields may hold line breaks, and with `errors="replace"` so a bad byte spoils one field
     rather than the rest of the file. Problems with the whole input (format, time zone, columns, a
     native file's header) raise `ParserError` here, before any row is read.
@@ -183,10 +190,10 @@ def iter_csv(stream: TextIO, fmt: str, timezone: str = "UTC",
     read = _time_reader(_zone(timezone))
     reader = csv.reader(stream)
     if fmt_name == "native":
-        return _each_row(reader, partial(_native_row, _native_header(reader), _time_reader(UTC)))
+        return _each_row(reader, partial(_native_row, _native_header(reader), _time_reader(UTC), longest))
     if fmt_name == "asterisk":
-        return _each_row(reader, partial(_asterisk_row, read, columns))
-    return _each_row(reader, partial(_freeswitch_row, read))
+        return _each_row(reader, partial(_asterisk_row, read, longest, columns))
+    return _each_row(reader, partial(_freeswitch_row, read, longest))
 
 
 def asterisk_columns(spec: str) -> tuple[str, ...]:
@@ -257,7 +264,7 @@ def _native_header(reader) -> tuple[list[int | None], int]:
     return [positions.get(name) for name in NATIVE_COLUMNS], len(header)
 
 
-def _native_row(header: tuple[list[int | None], int], read: TimeReader, index: int,
+def _native_row(header: tuple[list[int | None], int], read: TimeReader, longest: int, index: int,
                 row: list[str]) -> RawCdr | Rejected:
     columns, width = header
     if len(row) != width:
@@ -266,13 +273,13 @@ def _native_row(header: tuple[list[int | None], int], read: TimeReader, index: i
     cause = _cause_codes().get(values[9].strip().upper(), _UNKNOWN)
     result = None
     if cause is not _UNKNOWN:
-        result = _quick(read, *values[:9], cause, *values[10:])
+        result = _quick(read, longest, *values[:9], cause, *values[10:])
     if result is None:
-        result = _validate([], *values, read)
+        result = _validate([], *values, read, longest)
     return result if type(result) is RawCdr else Rejected(index, result)
 
 
-def _asterisk_row(read: TimeReader, layout: tuple[str, ...] | None, index: int,
+def _asterisk_row(read: TimeReader, longest: int, layout: tuple[str, ...] | None, index: int,
                   row: list[str]) -> RawCdr | Rejected:
     """Asterisk cdr_csv `Master.csv`: no header; uniqueid and userfield only when logged."""
     extras = _asterisk_extras(row, layout)
@@ -289,13 +296,13 @@ def _asterisk_row(read: TimeReader, layout: tuple[str, ...] | None, index: int,
         answer, billsec = "", "0"
     result = None
     if cause is not None:
-        result = _quick(read, uuid, accountcode, src, dst, start, answer, end, billsec, duration, cause, "",
-                        userfield, "")
+        result = _quick(read, longest, uuid, accountcode, src, dst, start, answer, end, billsec, duration, cause,
+                        "", userfield, "")
     if result is None:
         errors = [] if cause is not None else [
             f"disposition: must be one of {', '.join(ASTERISK_DISPOSITIONS)}, got {_show(disposition)}"]
         result = _validate(errors, uuid, accountcode, src, dst, start, answer, end, billsec, duration, cause,
-                           "", userfield, "", read)
+                           "", userfield, "", read, longest)
     return result if type(result) is RawCdr else Rejected(index, result)
 
 
@@ -332,7 +339,7 @@ def _row_uuid(row: list[str]) -> str:
     return "ast-" + hashlib.sha256(content).hexdigest()[:32]
 
 
-def _freeswitch_row(read: TimeReader, index: int, row: list[str]) -> RawCdr | Rejected:
+def _freeswitch_row(read: TimeReader, longest: int, index: int, row: list[str]) -> RawCdr | Rejected:
     """FreeSWITCH mod_cdr_csv with the default "example" template: 15 columns, no header."""
     if len(row) != FREESWITCH_COLUMN_COUNT:
         return Rejected(index, f"row: expected 15 columns (FreeSWITCH cdr_csv example template), got {len(row)}")
@@ -341,11 +348,11 @@ def _freeswitch_row(read: TimeReader, index: int, row: list[str]) -> RawCdr | Re
     cause = _cause_codes().get(hangup_cause.strip().upper(), _UNKNOWN)
     result = None
     if cause is not _UNKNOWN:
-        result = _quick(read, uuid, accountcode, caller_id_number, destination_number, start_stamp, answer_stamp,
-                        end_stamp, billsec, duration, cause, "", "", "")
+        result = _quick(read, longest, uuid, accountcode, caller_id_number, destination_number, start_stamp,
+                        answer_stamp, end_stamp, billsec, duration, cause, "", "", "")
     if result is None:
         result = _validate([], uuid, accountcode, caller_id_number, destination_number, start_stamp,
-                           answer_stamp, end_stamp, billsec, duration, hangup_cause, "", "", "", read)
+                           answer_stamp, end_stamp, billsec, duration, hangup_cause, "", "", "", read, longest)
     return result if type(result) is RawCdr else Rejected(index, result)
 
 
@@ -353,8 +360,8 @@ def _freeswitch_row(read: TimeReader, index: int, row: list[str]) -> RawCdr | Re
 # Field rules, shared by every format
 
 
-def _quick(read: TimeReader, uuid: str, account: str, caller: str, callee: str, start: str, answer: str, end: str,
-           billsec: str, duration: str, cause: int | None, src_ip: str, provider: str,
+def _quick(read: TimeReader, longest: int, uuid: str, account: str, caller: str, callee: str, start: str,
+           answer: str, end: str, billsec: str, duration: str, cause: int | None, src_ip: str, provider: str,
            switch: str) -> RawCdr | None:
     """The common case of a CSV row whose every field is well-formed, checked in a few C calls.
 
@@ -378,6 +385,8 @@ def _quick(read: TimeReader, uuid: str, account: str, caller: str, callee: str, 
     except (ValueError, OverflowError):
         return None
     seconds = int(billsec)
+    if seconds > longest or duration and int(duration) > longest:
+        return None
     since = start_at if answer_at is None else answer_at
     if since < start_at or end_at is not None and (
             end_at < since or seconds > (end_at - since).total_seconds() + BILLSEC_TOLERANCE):
@@ -391,11 +400,12 @@ def _quick(read: TimeReader, uuid: str, account: str, caller: str, callee: str, 
 
 
 def _validate(errors: list[str], uuid, account, caller, callee, start, answer, end, billsec, duration,
-              hangup_cause, src_ip, provider, switch, read: TimeReader) -> RawCdr | str:
+              hangup_cause, src_ip, provider, switch, read: TimeReader, longest: int) -> RawCdr | str:
     """A `RawCdr`, or every reason it cannot be one, joined in a single message.
 
     Values are what the input held (text, JSON numbers or None: an empty string is the same as
-    absent); `errors` may already hold reasons found by the format. `read` turns times into UTC.
+    absent); `errors` may already hold reasons found by the format. `read` turns times into UTC;
+    `longest` bounds billsec and duration.
     """
     uuid = _text(errors, "uuid", uuid, MAX_ID_CHARS, required=True)
     if "/" in uuid:
@@ -406,8 +416,8 @@ def _validate(errors: list[str], uuid, account, caller, callee, start, answer, e
     start = _time(errors, "start", start, read, required=True)
     answer = _time(errors, "answer", answer, read, required=False)
     end = _time(errors, "end", end, read, required=False)
-    billsec = _seconds(errors, "billsec", billsec, required=True)
-    duration = _seconds(errors, "duration", duration, required=False)
+    billsec = _seconds(errors, "billsec", billsec, longest, required=True)
+    duration = _seconds(errors, "duration", duration, longest, required=False)
     hangup_cause = _cause(errors, hangup_cause)
     src_ip = _address(errors, src_ip)
     provider = _text(errors, "provider", provider, MAX_NAME_CHARS, required=False)
@@ -477,14 +487,18 @@ def _time(errors: list[str], name: str, value, read: TimeReader, *, required: bo
         return None
     try:
         return read(text)
-    except (ValueError, OverflowError):
+    except (OutsideWindow, OverflowError):  # overflowing: an offset or zone carried it past year 1 or 9999
+        errors.append(f"{name}: must be {WINDOW}, got {_show(value)}")
+    except ValueError:
         errors.append(f"{name}: must be an ISO 8601 time such as 2026-10-05T14:03:00Z, got {_show(value)}")
-        return None
+    return None
 
 
 @cache
 def _time_reader(local: tzinfo) -> TimeReader:
-    """Parse a stripped time into aware UTC, a naive one being wall-clock time in `local`.
+    """Parse a stripped time into aware UTC, a naive one being wall-clock time in `local`, and hold
+    it to the window of `portal.moments` (OutsideWindow; OverflowError where an offset or a zone
+    carries it past datetime's range).
 
     Arithmetic from the epoch rather than `replace(tzinfo=…)`, which costs several times more and
     is paid three times a row. A naive time gets the offset of its first occurrence (fold 0).
@@ -496,23 +510,29 @@ def _time_reader(local: tzinfo) -> TimeReader:
         if len(text) <= 10:  # a date alone would read as midnight
             raise ValueError(f"not a date and time: {text!r}")
         moment = parse(text)
-        if moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-        return _EPOCH + (moment - _NAIVE_EPOCH)
+        moment = moment.astimezone(UTC) if moment.tzinfo is not None else _EPOCH + (moment - _NAIVE_EPOCH)
+        if EARLIEST <= moment < END:
+            return moment
+        raise OutsideWindow
 
     def read_local(text: str) -> datetime:
         if len(text) <= 10:
             raise ValueError(f"not a date and time: {text!r}")
         moment = parse(text)
         if moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-        return _EPOCH + (moment - _NAIVE_EPOCH - offset(moment))
+            moment = moment.astimezone(UTC)
+        else:
+            moment = _EPOCH + (moment - _NAIVE_EPOCH - offset(moment))
+        if EARLIEST <= moment < END:
+            return moment
+        raise OutsideWindow
 
     return read_utc if local is UTC else read_local
 
 
-def _seconds(errors: list[str], name: str, value, *, required: bool) -> int | None:
-    """A whole number of seconds ≥ 0 from an int, an integral JSON number or a string of digits."""
+def _seconds(errors: list[str], name: str, value, longest: int, *, required: bool) -> int | None:
+    """A whole number of seconds from 0 to `longest`, from an int, an integral JSON number or a
+    string of digits."""
     kind = type(value)
     if kind is int:
         number = value
@@ -520,7 +540,7 @@ def _seconds(errors: list[str], name: str, value, *, required: bool) -> int | No
         text = value.strip()
         if not text:
             value = None
-        elif text.isdigit() and text.isascii() and len(text) <= 10:
+        elif text.isdigit() and text.isascii() and len(text) <= 19:
             number = int(text)
         else:
             number = -1
@@ -536,9 +556,12 @@ def _seconds(errors: list[str], name: str, value, *, required: bool) -> int | No
         if required:
             errors.append(f"{name}: required")
         return None
-    if 0 <= number <= MAX_SECONDS:
+    if 0 <= number <= longest:
         return number
-    errors.append(f"{name}: must be a whole number of seconds >= 0, got {_show(value)}")
+    if number > longest:
+        errors.append(f"{name}: must be at most {longest} s (the longest call taken), got {_show(value)}")
+    else:
+        errors.append(f"{name}: must be a whole number of seconds >= 0, got {_show(value)}")
     return None
 
 

@@ -8,6 +8,7 @@ from portal.customer import bp
 from portal.extensions import db
 from portal.invoicing.listing import document_of, document_years, documents_of, owns_receipt, receipts_of
 from portal.invoicing.receipts import receipt_number, receipt_pdf
+from portal.urls import page_number
 
 PER_PAGE = 12
 
@@ -25,10 +26,10 @@ def invoices():
     year = request.args.get("year", type=int)
     if year not in years:
         year = None
-    documents = db.paginate(documents_of(account.id, year), page=request.args.get("page", 1, type=int),
-                            per_page=PER_PAGE, error_out=False)
-    receipts = db.paginate(receipts_of(account.id, year), page=request.args.get("receipts", 1, type=int),
-                           per_page=PER_PAGE, error_out=False)
+    documents = db.paginate(documents_of(account.id, year), page=page_number("page"), per_page=PER_PAGE,
+                            error_out=False)
+    receipts = db.paginate(receipts_of(account.id, year), page=page_number("receipts"), per_page=PER_PAGE,
+                           error_out=False)
     return render_template("customer/invoices.html", account=account, documents=documents, receipts=receipts,
                            years=years, year=year, receipt_number=receipt_number)
 

@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date
 
 from portal.invoicing.errors import InvalidPeriod
+from portal.moments import YEARS
 
 PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-#: Years a period may name: far enough either way, and never near datetime's limits.
-YEARS = range(2000, 2200)
 #: Local midnight comes at most 14 hours before UTC midnight (UTC+14) and 12 hours after (UTC−12).
 AHEAD, BEHIND = timedelta(hours=14), timedelta(hours=12)
 

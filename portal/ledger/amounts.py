@@ -15,9 +15,10 @@ LIMIT = Decimal(10) ** (_COLUMN.precision - _COLUMN.scale)
 DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
-def parse_amount(value):
+def parse_amount(value, limit=LIMIT):
     """A Decimal that a Money column holds exactly, from a Decimal, an int or a decimal string;
-    anything else (a float, "1_000", 1e30, a seventh place) is InvalidAmount."""
+    anything else (a float, "1_000", 1e30, a seventh place) is InvalidAmount, and so is an
+    amount not below `limit` in magnitude (a Money column's, unless a smaller one is given)."""
     if isinstance(value, str) and DECIMAL_TEXT.fullmatch(value.strip()):
         value = Decimal(value.strip())
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
@@ -25,8 +26,8 @@ def parse_amount(value):
     number = Decimal(value)
     if not number.is_finite():
         raise InvalidAmount("The amount must be a finite number.", amount="must be finite")
-    if number.copy_abs() >= LIMIT:  # before quantize (1e30 to six places overflows); copy_abs never rounds
-        raise InvalidAmount(f"The amount must be below {LIMIT:f}.", amount=f"must be below {LIMIT:f}")
+    if number.copy_abs() >= limit:  # before quantize (1e30 to six places overflows); copy_abs never rounds
+        raise InvalidAmount(f"The amount must be below {limit:f}.", amount=f"must be below {limit:f}")
     if number != number.quantize(STEP):
         raise InvalidAmount("The amount has more than six decimal places.", amount="at most six decimal places")
     return number

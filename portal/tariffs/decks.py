@@ -5,18 +5,22 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import delete, insert, select, update
 
 from portal.csv_cells import escape_cell, unescape_cell
 from portal.extensions import db
+from portal.ledger.amounts import parse_amount
+from portal.ledger.errors import InvalidAmount
 from portal.models.tariffs import bump_tariff_version
+from portal.moments import OutsideWindow, parse_moment
 
 COLUMNS = ("prefix", "number", "destination", "rate", "rate_peak", "connect_fee", "t1", "t2", "effective_from",
            "effective_to")
 MODES = ("merge", "replace")
-MONEY_STEP = Decimal("0.000001")
+#: A price per minute or a connect fee is below this.
+MAX_PRICE = Decimal(10) ** 8
 
 
 class DeckRejected(ValueError):
@@ -49,26 +53,28 @@ def _digits(value, name, problems, shortest):
 
 
 def _money(value, name, problems, required=False):
+    """A price as the ledger parses amounts (six places at most, never a float), zero or more and
+    unsigned (a deck has no use for "-0"), below MAX_PRICE; a line of "1e400" or of thousands of
+    digits is named like any other bad line."""
     text = _text(value)
     if not text:
         if required:
             problems.append(f"{name}: required")
         return None
-    if isinstance(value, float):
-        problems.append(f"{name}: send decimals as strings or JSON numbers, got a float")
-        return None
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        problems.append(f"{name}: not a number: {text!r}")
+        number = parse_amount(text if isinstance(value, str) else value, limit=MAX_PRICE)
+    except InvalidAmount as error:
+        problems.append(f"{name}: {error.fields['amount']}, got {_shown(text)}")
         return None
-    if not number.is_finite() or number < 0:
-        problems.append(f"{name}: must be zero or more, got {text!r}")
-    elif number != number.quantize(MONEY_STEP) or number >= 10 ** 8:
-        problems.append(f"{name}: at most 6 decimal places and below 100,000,000, got {text!r}")
-    else:
-        return number
-    return None
+    if number.is_signed():
+        problems.append(f"{name}: must be zero or more, got {_shown(text)}")
+        return None
+    return number
+
+
+def _shown(text):
+    """A value in a message, cut short: a line may hold thousands of digits."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _seconds(value, name, problems, minimum):
@@ -86,11 +92,12 @@ def _time(value, name, problems):
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text)
+        return parse_moment(text)
+    except OutsideWindow as error:
+        problems.append(f"{name}: {error}, got {_shown(text)}")
     except ValueError:
-        problems.append(f"{name}: ISO 8601 date or time expected, got {text!r}")
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        problems.append(f"{name}: ISO 8601 date or time expected, got {_shown(text)}")
+    return None
 
 
 def clean_row(row):

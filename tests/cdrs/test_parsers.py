@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from portal.cdrs.parsers import (
     FORMATS,
+    MAX_SECONDS,
     NATIVE_COLUMNS,
     ParserError,
     RawCdr,
@@ -105,6 +106,25 @@ def test_json_unknown_keys_are_ignored():
     assert parse_one(lcr_route="x", cost="0.01", nested={"a": 1}) == parse_one()
 
 
+@pytest.mark.parametrize(("changes", "longest", "error"), [
+    ({"billsec": 60, "duration": 60, "end": ...}, 60, None),
+    ({"billsec": 61, "duration": 60, "end": ...}, 60, "billsec: must be at most 60 s (the longest call taken)"),
+    ({"duration": 201}, 200, "duration: must be at most 200 s (the longest call taken)"),
+    ({"duration": ...}, 120, None),
+    ({"billsec": 86401, "duration": ..., "end": ...}, 86400, "billsec: must be at most 86400 s"),
+    ({"billsec": 2**31 - 1, "duration": ..., "end": ...}, 86400, "billsec: must be at most 86400 s"),
+])
+def test_a_call_longer_than_the_longest_taken_is_rejected_in_json_and_csv(changes, longest, error):
+    record = good_record(**changes)
+    row = ",".join(str(record.get(name, "")) for name in NATIVE_COLUMNS)
+    [csv_result] = iter_csv(io.StringIO(",".join(NATIVE_COLUMNS) + "\n" + row + "\n"), "native", longest=longest)
+    for result in (*parse_json_records([record], longest), csv_result):
+        if error is None:
+            assert isinstance(result, RawCdr)
+        else:
+            assert isinstance(result, Rejected) and result.error.startswith(error), result
+
+
 def test_json_account_and_numbers_sent_as_json_numbers_become_text():
     result = parse_one(account=1001, caller=442071234567, callee=447911123456)
     assert (result.account, result.caller, result.callee) == ("1001", "442071234567", "447911123456")
@@ -138,6 +158,12 @@ def test_json_account_and_numbers_sent_as_json_numbers_become_text():
         ("start", "2026-13-05T14:03:00Z", "start: must be an ISO 8601 time"),
         ("start", "2026-10-05T25:03:00Z", "start: must be an ISO 8601 time"),
         ("start", 1759673000, "start: must be an ISO 8601 time such as 2026-10-05T14:03:00Z, got 1759673000"),
+        ("start", "0001-01-01T00:00:00Z", ("start: must be between 2000-01-01T00:00:00Z and 2199-12-31T23:59:59Z, "
+                                           "got '0001-01-01T00:00:00Z'")),
+        ("start", "0001-01-01T00:00:00+23:59", "start: must be between 2000-01-01T00:00:00Z"),
+        ("start", "9999-12-31T23:59:59-23:59", "start: must be between 2000-01-01T00:00:00Z"),
+        ("start", "1999-12-31T23:59:59Z", "start: must be between 2000-01-01T00:00:00Z"),
+        ("end", "2200-01-01T00:00:00Z", "end: must be between 2000-01-01T00:00:00Z"),
         ("answer", "soon", "answer: must be an ISO 8601 time"),
         ("end", "05/10/2026 14:05", "end: must be an ISO 8601 time"),
         ("billsec", ..., "billsec: required"),
@@ -151,7 +177,7 @@ def test_json_account_and_numbers_sent_as_json_numbers_become_text():
         ("billsec", float("nan"), "billsec: must be a whole number of seconds >= 0, got nan"),
         ("billsec", True, "billsec: must be a whole number of seconds >= 0, got True"),
         ("billsec", "\u0663\u0660", "billsec: must be a whole number of seconds >= 0"),
-        ("billsec", 2**31, "billsec: must be a whole number of seconds >= 0"),
+        ("billsec", 2**31, "billsec: must be at most 2147483647 s"),
         ("duration", "abc", "duration: must be a whole number of seconds >= 0, got 'abc'"),
         ("duration", -5, "duration: must be a whole number of seconds >= 0, got -5"),
         ("hangup_cause", 128, "hangup_cause: must be a Q.850 code 0..127 or a cause name such as NORMAL_CLEARING"),
@@ -623,7 +649,7 @@ def test_freeswitch_row_with_too_many_columns_is_rejected():
         ("freeswitch", {"answer": "soon"}, "answer: must be an ISO 8601 time"),
         ("freeswitch", {"billsec": "30.5"}, "billsec: must be a whole number of seconds >= 0, got '30.5'"),
         ("freeswitch", {"answer": "", "end": "", "billsec": "9999999999"},
-         "billsec: must be a whole number of seconds >= 0, got '9999999999'"),
+         "billsec: must be at most 2147483647 s (the longest call taken), got '9999999999'"),
         ("freeswitch", {"duration": "1e3"}, "duration: must be a whole number of seconds >= 0, got '1e3'"),
     ],
 )
@@ -849,12 +875,13 @@ def switch_rows(draw):
 
 @settings(max_examples=500)
 @given(switch_rows(), st.sampled_from([None, 0, 16, 127]),
-       st.sampled_from([UTC, "Europe/London"]))
-def test_property_fast_path_accepts_only_what_full_validation_accepts_with_the_same_values(fields, cause, zone):
+       st.sampled_from([UTC, "Europe/London"]), st.sampled_from([60, 121, 86400, MAX_SECONDS]))
+def test_property_fast_path_accepts_only_what_full_validation_accepts_with_the_same_values(fields, cause, zone,
+                                                                                            longest):
     read = _time_reader(UTC if zone is UTC else ZoneInfo(zone))
     uuid, account, caller, callee, start, answer, end, billsec, duration, src_ip, provider, switch = fields
-    quick = _quick(read, uuid, account, caller, callee, start, answer, end, billsec, duration, cause, src_ip,
-                   provider, switch)
+    quick = _quick(read, longest, uuid, account, caller, callee, start, answer, end, billsec, duration, cause,
+                   src_ip, provider, switch)
     if quick is not None:
         assert quick == _validate([], uuid, account, caller, callee, start, answer, end, billsec, duration, cause,
-                                  src_ip, provider, switch, read)
+                                  src_ip, provider, switch, read, longest)
