@@ -112,10 +112,12 @@ def register_extensions(app):
 
 def register_input_guards(app):
     """Before any route, once for every view (portal.urls): `<int:…>` matches only numbers an id
-    column holds, and a NUL in an address or a form is a 400."""
-    from portal.urls import IdConverter, refuse_nul
+    column holds, `<other_than(word):…>` any segment but those words, and a NUL in an address or a
+    form is a 400."""
+    from portal.urls import IdConverter, OtherThan, refuse_nul
 
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["other_than"] = OtherThan
     app.before_request(refuse_nul)
 
 
@@ -143,13 +145,12 @@ def register_errorhandlers(app):
     from flask import request
     from flask_wtf.csrf import CSRFError
 
-    from portal.api.errors import error_response
+    from portal.api.errors import error_response, http_error_response
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
-            name = getattr(error, "name", "Internal Server Error")
-            return error_response(code, name.lower().replace(" ", "_"), getattr(error, "description", name))
+            return http_error_response(error)
         message = None
         if code == 429:
             message = ("Too many attempts. Please wait a few minutes before trying again "

@@ -1,7 +1,6 @@
 """Creating and changing customer accounts: the rules the ledger relies on (fixed currency, a VoIP
 plan in that currency, credit only through credit events)."""
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
@@ -14,9 +13,12 @@ from portal.ledger.amounts import money_text
 from portal.ledger.errors import CurrencyMismatch
 from portal.ledger.operations import credit
 from portal.models import Account, Country, Currency, DialRule, User, VoipPlan
+from portal.rating.peak import time_zones
 
 PROFILE_FIELDS = ("company_name", "company_website", "address", "city", "state", "zip_code", "phone", "fax",
                   "language", "note")
+#: The longest value of each profile field: its column's (None: text of any length).
+PROFILE_LENGTHS = {name: Account.__table__.c[name].type.length for name in PROFILE_FIELDS}
 
 
 def check_plan_currency(plan, currency):
@@ -53,10 +55,8 @@ def _check_reference(model, key, field):
 
 
 def _check_timezone(zone):
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise RuleError("unknown_timezone", f"Unknown time zone {zone}.", timezone="unknown") from None
+    if zone not in time_zones():
+        raise RuleError("unknown_timezone", f"Unknown time zone {zone}.", timezone="unknown")
 
 
 def set_dial_rules(account, rules):
@@ -71,7 +71,8 @@ def create_account(data, actor):
                                code="taken")
     _check_reference(Currency, data["currency"], "currency")
     _check_reference(Country, data.get("country"), "country")
-    _check_timezone(data.get("timezone") or "UTC")
+    if data.get("timezone") is not None:
+        _check_timezone(data["timezone"])
     plan = _voip_plan(data.get("voip_plan_id"), data["currency"])
     credit_limit = data.get("credit_limit") or Decimal(0)
     check_credit_needs_postpaid(data["billing"], credit_limit)
@@ -85,10 +86,11 @@ def create_account(data, actor):
     if data.get("dial_rules"):
         set_dial_rules(account, data["dial_rules"])
     if data.get("password"):
-        if db.session.scalar(select(User.id).where(User.email == data["email"].lower())):
+        if db.session.scalar(select(User.id).where(User.email == data["email"].strip().lower())):  # as stored
             raise RuleError("user_exists", f"A user {data['email']} exists already.", status=409,
                                    email="taken")
-        create_user(data["email"], data["password"], "customer", name=data["name"], account=account)
+        # A user's name holds 120 characters, an account's 200.
+        create_user(data["email"], data["password"], "customer", name=data["name"][:120], account=account)
     audit.record(actor, "create", "account", account.code, currency=account.currency, billing=account.billing)
     if credit_limit:
         credit(account, credit_limit, actor, description="Initial credit limit")

@@ -1,10 +1,11 @@
 """What comes in through addresses and forms: redirect targets, ids, page numbers, and text that
 the database can hold."""
+import re
 from itertools import chain
 from urllib.parse import urlsplit
 
 from flask import abort, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 #: Ids are 32-bit INTEGER columns on both databases. A larger number sent to the database overflows
 #: SQLite's binding and is refused by PostgreSQL: a server error for what is only a wrong address.
@@ -32,11 +33,38 @@ def row_id(text, largest=LARGEST_ID):
     return None
 
 
+def _up_to(largest):
+    """A regular expression for the numbers 0 to `largest` (leading zeros allowed)."""
+    digits = str(largest)
+    shapes = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 and len(digits) > 1 else 0
+        if int(digit) > lowest:
+            rest = len(digits) - position - 1
+            shapes.append(f"{digits[:position]}[{lowest}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    shapes.append(digits)
+    return "0*(?:" + "|".join(shapes) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: a number beyond an id column's range matches no route (404)."""
+    """`<int:…>` in every route: only 0 to LARGEST_ID match, by the pattern itself, so a larger
+    number matches no route (404). A `max` alone would be checked after the match, and werkzeug
+    then answers 405 where another method of the same path exists."""
+
+    regex = _up_to(LARGEST_ID)
 
     def __init__(self, map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+class OtherThan(BaseConverter):
+    """`<other_than(rerate):uuid>`: a path segment other than the words given, which a fixed route
+    of another method holds. `GET /cdrs/rerate` is then no CDR but a 405 (only POST is there), with
+    an `Allow` that names the methods the document gives that path."""
+
+    def __init__(self, map, *words):
+        super().__init__(map)
+        self.regex = "(?!(?:" + "|".join(re.escape(word) for word in words) + ")$)[^/]+"
 
 
 def page_number(name="page", first=1):

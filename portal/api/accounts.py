@@ -2,12 +2,13 @@
 from flask import g, request
 from sqlalchemy import select
 
-from portal.accounts import PROFILE_FIELDS, create_account, update_account
+from portal.accounts import PROFILE_FIELDS, PROFILE_LENGTHS, create_account, update_account
 from portal.api import bp
 from portal.api.auth import require_api
 from portal.api.errors import ApiError
-from portal.api.parsing import Fields, json_body, next_cursor, page_args
+from portal.api.parsing import Fields, json_body, money_value, next_cursor, page_args
 from portal.extensions import db
+from portal.inputs import text_problem
 from portal.ledger import operations
 from portal.ledger.amounts import money_text
 from portal.ledger.balance import available
@@ -47,7 +48,8 @@ def _dial_rules(fields):
         return None
     if not isinstance(rules, list) or not all(
             isinstance(r, dict) and isinstance(r.get("match"), str) and isinstance(r.get("replace", ""), str)
-            and len(r["match"]) <= 20 and len(r.get("replace", "")) <= 20 for r in rules):
+            and len(r["match"]) <= 20 and len(r.get("replace", "")) <= 20
+            and not text_problem(r["match"]) and not text_problem(r.get("replace", "")) for r in rules):
         fields.errors["dial_rules"] = 'a list of {"match": "00", "replace": ""} (strings, at most 20 characters)'
         return None
     return rules
@@ -61,6 +63,11 @@ def _profile(fields):
                                             for k, v in profile.items()):
         fields.errors["profile"] = "an object with string fields: " + ", ".join(PROFILE_FIELDS)
         return None
+    for name, value in profile.items():
+        if PROFILE_LENGTHS[name] is not None and len(value) > PROFILE_LENGTHS[name]:
+            fields.errors[f"profile.{name}"] = f"at most {PROFILE_LENGTHS[name]} characters"
+        elif text_problem(value):
+            fields.errors[f"profile.{name}"] = text_problem(value)
     return profile
 
 
@@ -86,7 +93,7 @@ def _account_fields(fields, creating):
         "country": fields.text("country", max_length=2),
         "timezone": fields.text("timezone", max_length=64),
         "tax_rate": fields.decimal("tax_rate", minimum=0, maximum=100),
-        "password": fields.text("password", max_length=1024) if creating else None,
+        "password": fields.text("password", max_length=1024, strip=False) if creating else None,
         "dial_rules": _dial_rules(fields),
         "profile": _profile(fields),
         "status": None if creating else fields.choice("status", ACCOUNT_STATUSES),
@@ -154,6 +161,7 @@ def post_transaction_endpoint(code):
     elif not 1 <= len(key) <= 128:
         fields.errors["Idempotency-Key"] = "1 to 128 characters"
     fields.check()
+    money_value(amount)  # written as the document says (the ledger alone would read "1e3" too): else invalid_amount
     result = OPERATIONS[kind](account, amount, g.actor, description, key=f"transactions:{code}:{key}")
     db.session.commit()
     return result, 201

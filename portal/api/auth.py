@@ -6,6 +6,7 @@ from flask import g, request
 from sqlalchemy import bindparam
 
 from portal.api.errors import ApiError
+from portal.api.openapi import check_query
 from portal.audit import Actor
 from portal.auth.api_keys import digest_of, key_by_digest, live_key
 from portal.models import ApiKey
@@ -35,6 +36,7 @@ def require_api(*roles):
         @wraps(view)
         def wrapped(*args, **kwargs):
             admit(key_by_digest(bearer_digest()), roles)
+            check_query()  # who asks is answered first (401, 403), then how
             return view(*args, **kwargs)
 
         return wrapped

@@ -45,7 +45,7 @@ def _csv_records():
 
 
 def _json_records():
-    body = json_body(check_text=False)
+    body = json_body()
     if not isinstance(body.get("cdrs"), list):
         raise ApiError(400, "invalid_input", "cdrs must be a list of CDR objects.", {"cdrs": "a list"})
     return parse_json_records(body["cdrs"], current_app.config["MAX_CDR_SECONDS"])
@@ -65,7 +65,7 @@ def cdr_json(cdr, invoice_number=None):
     }
 
 
-@bp.get("/cdrs/<uuid>")
+@bp.get("/cdrs/<other_than(rerate):uuid>")
 @require_api("switch")
 def get_cdr_endpoint(uuid):
     row = db.session.execute(select(Cdr, Invoice.number).outerjoin(Invoice, Invoice.id == Cdr.invoice_id)

@@ -28,9 +28,15 @@ def handle_api_error(error):
 
 
 @bp.errorhandler(HTTPException)
-def handle_http_error(error):
+def http_error_response(error):
+    """A werkzeug error in the API's shape, with the headers it carries: a 405 keeps its `Allow`
+    (RFC 9110). The app's handler answers the same way for routing errors under /api/."""
     code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(error.code, code, error.description or error.name)
+    body, status = error_response(error.code or 500, code, error.description or error.name)
+    allowed = dict(error.get_headers()).get("Allow")
+    if allowed:
+        body.headers["Allow"] = allowed
+    return body, status
 
 
 @bp.errorhandler(DomainError)

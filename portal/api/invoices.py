@@ -78,7 +78,7 @@ def list_invoices_endpoint():
             "next_cursor": next_cursor(invoices, limit)}
 
 
-@bp.get("/invoices/<number>")
+@bp.get("/invoices/<other_than(run):number>")
 @require_api("admin")
 def get_invoice_endpoint(number):
     invoice = _get(number)

@@ -1,13 +1,14 @@
 """Reading requests: JSON with exact decimals, required fields, times, cursors. Every problem
 becomes a 400 that names the field."""
-import base64
 import json
+import re
 from decimal import Decimal
 
 from flask import request
 
 from portal.api import bp
 from portal.api.errors import ApiError
+from portal.inputs import BLANKS, text_problem, whole_number
 from portal.ledger.amounts import parse_amount
 from portal.ledger.errors import InvalidAmount
 from portal.moments import OutsideWindow, parse_moment
@@ -15,25 +16,36 @@ from portal.urls import row_id
 
 #: PostgreSQL text cannot hold U+0000: a value carrying one would fail in the database, not here.
 NUL = "\x00"
+_WHOLE = "0*[0-9]{1,12}"
+_PLACES = "(\\.[0-9]{1,6})?"
+#: Up to six places, not all zero.
+_NONZERO_PLACES = "(" + "|".join(f"{'0' * zeros}[1-9][0-9]{{0,{5 - zeros}}}" for zeros in range(6)) + ")"
+#: Money as a string: digits, a point and up to six places, below 10^12 (a Money column holds it);
+#: no exponent, no space. The API's document gives these patterns as they are.
+MONEY_PATTERN = f"^[+-]?{_WHOLE}{_PLACES}$"
+UNSIGNED_MONEY_PATTERN = f"^\\+?{_WHOLE}{_PLACES}$"
+_NONZERO = f"0*([1-9][0-9]{{0,11}}{_PLACES}|0\\.{_NONZERO_PLACES})"
+POSITIVE_MONEY_PATTERN = f"^\\+?{_NONZERO}$"
+NONZERO_MONEY_PATTERN = f"^[+-]?{_NONZERO}$"
+_MONEY = re.compile(MONEY_PATTERN)
+_UNSIGNED_MONEY = re.compile(UNSIGNED_MONEY_PATTERN)
 
 
 @bp.before_request
 def refuse_nul_in_the_address():
-    """No code, uuid, number or name of this API holds a NUL: a path segment or query value with one
-    is refused here, once for every endpoint, instead of failing as a 500 in PostgreSQL."""
-    for name, value in [*(request.view_args or {}).items(), *request.args.items(multi=True)]:
+    """No code, uuid or number of this API holds a NUL: a path segment with one is refused here,
+    once for every endpoint, instead of failing as a 500 in PostgreSQL. Query parameters are held
+    to the document (`openapi.check_query`), whose patterns exclude it too."""
+    for name, value in (request.view_args or {}).items():
         if isinstance(value, str) and NUL in value:
             raise ApiError(400, "invalid_input", f"{name} must not contain a NUL character.",
                            {name: "no NUL character"})
 
 
-def json_body(check_text=True):
-    """The request's JSON object, with every JSON number read as a Decimal (never a float).
-
-    A key or string that no text column can store is refused, naming where it is: a NUL (JSON
-    `\\u0000`) or a lone surrogate (`\\ud800`, which is no character and has no UTF-8). An endpoint
-    whose records are each checked field by field (CDR batches, rate decks) passes
-    `check_text=False`, so that such a value costs only its own record."""
+def json_body():
+    """The request's JSON object, with every JSON number read as a Decimal (never a float). What
+    it holds is checked where it is read (`Fields`, the CDR parser, the deck's lines): a field the
+    endpoint does not know is ignored, whatever it holds, as the document allows."""
     text = request.get_data(as_text=True) or "null"
     try:
         body = json.loads(text, parse_float=Decimal)
@@ -41,61 +53,28 @@ def json_body(check_text=True):
         raise ApiError(400, "invalid_json", f"The body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
-    # The cheap test first: either can only arrive escaped, as \u0000 or \ud800-\udfff.
-    if check_text and ("\\u0000" in text or "\\ud" in text or "\\uD" in text):
-        unstorable = _unstorable_text(body)
-        if unstorable:
-            raise ApiError(400, "invalid_input", "Some text cannot be stored.", unstorable)
     return body
 
 
-def _unstorable_text(body):
-    """{where: why} for every key and string of the body that holds a NUL or a lone surrogate,
-    walked without recursion (JSON nests deep)."""
-    found = {}
-    pending = [("", body)]
-    while pending:
-        path, value = pending.pop()
-        if isinstance(value, str):
-            problem = _text_problem(value)
-            if problem:
-                found[path] = problem
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                problem = _text_problem(key)
-                inner = _shown(key) if problem else key
-                inner = f"{path}.{inner}" if path else inner
-                if problem:
-                    found[inner] = f"the name {problem}"
-                pending.append((inner, item))
-        elif isinstance(value, list):
-            pending += ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    return found
-
-
-def _text_problem(text):
-    if NUL in text:
-        return "must not contain a NUL character (\\u0000)"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "must not contain a lone surrogate such as \\ud800 (it is no character)"
-    return None
-
-
-def _shown(text):
-    """A key that is itself the problem, in escapes that any answer can carry."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace(NUL, "\\x00")
-
-
 def parse_time(value, field):
-    """ISO 8601; a time without an offset is UTC (DESIGN §5); inside the window of `portal.moments`."""
+    """ISO 8601 as `moments.TIME_PATTERN` writes it, which the document gives; a time without an
+    offset is UTC (DESIGN §5)."""
     try:
-        return parse_moment(value.strip())
+        return parse_moment(value)
     except OutsideWindow as error:
         raise ApiError(400, "invalid_input", f"{field} {error}.", {field: str(error)}) from None
-    except (AttributeError, ValueError):
+    except (TypeError, ValueError):
         raise ApiError(400, "invalid_input", f"{field} must be an ISO 8601 time.", {field: "ISO 8601"}) from None
+
+
+def money_value(value, unsigned=False):
+    """A Decimal from a JSON number or a string in MONEY_PATTERN (UNSIGNED_MONEY_PATTERN when a
+    sign is not wanted), through the ledger's parser; InvalidAmount otherwise."""
+    if isinstance(value, str) and not (_UNSIGNED_MONEY if unsigned else _MONEY).fullmatch(value):
+        raise InvalidAmount("The amount must be a decimal number such as 12.50.",
+                            amount="must be a decimal number such as 12.50 (no sign)" if unsigned else
+                            "must be a decimal number such as 12.50")
+    return parse_amount(value)
 
 
 class Fields:
@@ -105,19 +84,24 @@ class Fields:
         self.body = body
         self.errors = {}
 
-    def text(self, name, required=False, max_length=255, default=None):
+    def text(self, name, required=False, max_length=255, default=None, strip=True):
+        """The string, trimmed of BLANKS unless `strip` is off (a password keeps every character)."""
         value = self.body.get(name, default)
         if value is None:
             if required:
                 self.errors[name] = "required"
             return default
-        if not isinstance(value, str) or (required and not value.strip()):
+        if not isinstance(value, str) or (required and not value.strip(BLANKS)):
             self.errors[name] = "must be a non-empty string" if required else "must be a string"
             return default
         if len(value) > max_length:
             self.errors[name] = f"at most {max_length} characters"
             return default
-        return value.strip()
+        problem = text_problem(value)
+        if problem:
+            self.errors[name] = problem
+            return default
+        return value.strip(BLANKS) if strip else value
 
     def choice(self, name, choices, required=False, default=None):
         value = self.body.get(name, default)
@@ -138,7 +122,7 @@ class Fields:
                 self.errors[name] = "required"
             return default
         try:
-            number = parse_amount(value)
+            number = money_value(value, unsigned=minimum is not None and minimum >= 0)
         except InvalidAmount as error:
             self.errors[name] = error.fields["amount"]
             return default
@@ -156,7 +140,8 @@ class Fields:
             if required:
                 self.errors[name] = "required"
             return default
-        if isinstance(value, bool) or not isinstance(value, int):
+        value = whole_number(value)
+        if value is None:
             self.errors[name] = "must be an integer"
             return default
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
@@ -166,8 +151,8 @@ class Fields:
 
     def moment(self, name, required=False):
         """An ISO 8601 time as aware UTC (see `parse_time`), or None when absent."""
-        text = self.text(name, required=required, max_length=40)
-        if text:
+        text = self.text(name, required=required, max_length=40, strip=False)
+        if text is not None:
             try:
                 return parse_time(text, name)
             except ApiError as error:
@@ -180,8 +165,8 @@ class Fields:
 
 
 def page_args(max_limit=500):
-    """`?limit=&cursor=` → (limit, last id seen or None). A cursor is the base64 of a row id that
-    this API gave; anything else, however it parses, is refused rather than sent to the database."""
+    """`?limit=&cursor=` → (limit, last id seen or None). A cursor is the id of the last row of the
+    page before, in ASCII digits, as `next_cursor` gives it; one past every id bounds nothing."""
     try:
         limit = int(request.args.get("limit", 50))
     except ValueError:
@@ -189,18 +174,12 @@ def page_args(max_limit=500):
     if not 1 <= limit <= max_limit:
         raise ApiError(400, "invalid_input", f"limit must be between 1 and {max_limit}", {"limit": "range"})
     cursor = request.args.get("cursor")
-    if not cursor:
+    if cursor is None:
         return limit, None
-    try:
-        last = row_id(base64.urlsafe_b64decode(cursor.encode()).decode("ascii"))
-    except (ValueError, UnicodeError):
-        last = None
-    if last is None:
+    if not (cursor.isascii() and cursor.isdigit()):
         raise ApiError(400, "invalid_input", "cursor is not one this API gave", {"cursor": "invalid"})
-    return limit, last
+    return limit, row_id(cursor)
 
 
 def next_cursor(rows, limit):
-    if len(rows) < limit:
-        return None
-    return base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode()
+    return None if len(rows) < limit else str(rows[-1].id)

@@ -7,6 +7,7 @@ from portal.api.auth import require_api
 from portal.api.errors import ApiError
 from portal.api.parsing import Fields, json_body
 from portal.extensions import db
+from portal.inputs import whole_number
 from portal.models import CarrierPlan, CarrierRate, RetailPlan, RetailRate
 from portal.tariffs import decks, plans
 
@@ -25,24 +26,26 @@ def _objects(fields, name, required=False):
 
 def _ids(fields, name):
     value = fields.body.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2 ** 31
-                                              for i in value):
+    ids = [whole_number(i) for i in value] if isinstance(value, list) else None
+    if ids is None or not all(i is not None and 0 < i < 2 ** 31 for i in ids):
         fields.errors[name] = "a list of integer ids"
         return []
-    return value
+    return ids
 
 
 def _gateways(fields):
-    gateways = _objects(fields, "gateways", required=True)
-    for n, gateway in enumerate(gateways):
+    """The gateways as read (names and host trimmed, ports as ints), each bad field named by index."""
+    gateways = []
+    given = _objects(fields, "gateways", required=True)
+    for n, gateway in enumerate(given):
         sub = Fields(gateway)
-        sub.text("name", required=True, max_length=120)
-        sub.text("host", required=True, max_length=255)
-        sub.integer("port", minimum=1, maximum=65535)
-        sub.text("prefix", max_length=20)
+        gateways.append({"name": sub.text("name", required=True, max_length=120),
+                         "host": sub.text("host", required=True, max_length=255),
+                         "port": sub.integer("port", minimum=1, maximum=65535),
+                         "prefix": sub.text("prefix", max_length=20)})
         for key, problem in sub.errors.items():
             fields.errors[f"gateways[{n}].{key}"] = problem
-    if not gateways and "gateways" not in fields.errors:
+    if not given and "gateways" not in fields.errors:
         fields.errors["gateways"] = "at least one gateway"
     return gateways
 
@@ -61,6 +64,10 @@ def create_provider_endpoint():
     priority = fields.integer("priority", default=0, minimum=-1000, maximum=1000)
     gateways = _gateways(fields)
     fields.check()
+    names = [gateway["name"] for gateway in gateways]
+    if len(set(names)) < len(names):
+        raise ApiError(422, "duplicate_gateway", "Two gateways of one provider share a name.",
+                       {"gateways": "one name each"})
     provider = plans.create_provider(name, priority, gateways)
     db.session.commit()
     return provider_json(provider), 201
@@ -79,8 +86,11 @@ def _peak(fields):
     if not isinstance(peak, dict):
         fields.errors["peak"] = "an object {timezone, weekdays, start, end, holidays?, extra_holidays?}"
         return None
+    weekdays = peak.get("weekdays")
+    if isinstance(weekdays, list):  # 1.0 is the integer 1 in JSON
+        weekdays = [whole_number(day) if whole_number(day) is not None else day for day in weekdays]
     try:
-        return rating.PeakSchedule(timezone=peak.get("timezone"), weekdays=peak.get("weekdays"),
+        return rating.PeakSchedule(timezone=peak.get("timezone"), weekdays=weekdays,
                                    start=peak.get("start"), end=peak.get("end"),
                                    holiday_country=peak.get("holidays"),
                                    extra_holidays=peak.get("extra_holidays") or ())
@@ -147,14 +157,14 @@ def _deck_rows():
         mode = request.args.get("mode", "merge")
         text = request.get_data(as_text=True)
         return mode, decks.rows_from_csv(text)
-    body = json_body(check_text=False)
+    body = json_body()
     rates = body.get("rates")
     if not isinstance(rates, list):
         raise ApiError(400, "invalid_input", "rates must be a list of rate objects.", {"rates": "a list"})
     return body.get("mode", "merge"), [(str(n), row) for n, row in enumerate(rates)]
 
 
-@bp.post("/<any('retail-plans', 'carrier-plans'):kind>/<int(max=2147483647):plan_id>/rates")
+@bp.post("/<any('retail-plans', 'carrier-plans'):kind>/<int:plan_id>/rates")
 @require_api("admin")
 def import_rates_endpoint(kind, plan_id):
     plan, rate_model = _deck_plan(kind, plan_id)
@@ -162,7 +172,7 @@ def import_rates_endpoint(kind, plan_id):
         mode, rows = _deck_rows()
         if mode not in decks.MODES:
             raise ApiError(400, "invalid_input", "mode is merge or replace.", {"mode": "merge or replace"})
-        result = decks.import_deck(rate_model, plan.id, rows, mode)
+        result = decks.import_deck(rate_model, plan.id, rows, mode, typed=request.mimetype != "text/csv")
     except decks.DeckRejected as rejected:
         raise ApiError(400, "invalid_rates", f"The deck was refused: {len(rejected.errors)} bad line(s); "
                        "nothing was imported.", {"lines": rejected.errors}) from None
@@ -177,7 +187,7 @@ def _exported(value):
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-@bp.get("/<any('retail-plans', 'carrier-plans'):kind>/<int(max=2147483647):plan_id>/rates")
+@bp.get("/<any('retail-plans', 'carrier-plans'):kind>/<int:plan_id>/rates")
 @require_api("admin")
 def export_rates_endpoint(kind, plan_id):
     plan, rate_model = _deck_plan(kind, plan_id)
@@ -234,6 +244,16 @@ def _retail_links(fields):
     return links
 
 
+def _one_link_each(links):
+    """A retail plan linked twice with one caller prefix is two answers to one question: 422."""
+    seen = set()
+    for n, link in enumerate(links):
+        if (link.retail_plan_id, link.caller_prefix) in seen:
+            raise ApiError(422, "duplicate_retail_plan", f"Retail plan {link.retail_plan_id} is linked twice with "
+                           f"caller prefix {link.caller_prefix!r}.", {f"retail_plans[{n}]": "linked already"})
+        seen.add((link.retail_plan_id, link.caller_prefix))
+
+
 @bp.post("/voip-plans")
 @require_api("admin")
 def create_voip_plan_endpoint():
@@ -245,6 +265,7 @@ def create_voip_plan_endpoint():
     if not isinstance(no_loss, bool):
         fields.errors["no_loss"] = "true or false"
     fields.check()
+    _one_link_each(links)
     plan = plans.create_voip_plan(name, links, carrier_ids, ban_ids, no_loss)
     db.session.commit()
     return {"id": plan.id, "name": plan.name, "currency": plan.currency, "no_loss": plan.no_loss,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 import holidays
 
@@ -145,10 +145,8 @@ def _holiday_names(country: str, year: int) -> dict[date, str]:
 
 
 def _zone_name(value: object) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise TariffError(f"unknown time zone: {value!r}") from None
+    if not isinstance(value, str) or value not in time_zones():
+        raise TariffError(f"unknown time zone: {value!r}")
     return value
 
 
@@ -177,6 +175,20 @@ def _clock(value: object) -> time:
     if value.second or value.microsecond:
         raise TariffError(f"is set to the minute, not {value.isoformat()}")
     return value
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """The IANA time zones taken: the system's tz database, which the API's document lists.
+    `ZoneInfo` alone would also open files such as `localtime`, which no list names."""
+    return frozenset(available_timezones())
+
+
+@cache
+def holiday_calendars() -> tuple[str, ...]:
+    """Every calendar `_calendar` takes, as it takes it: what the API's document lists."""
+    return tuple(sorted(code + suffix for code, subdivisions in holidays.list_supported_countries().items()
+                        if re.fullmatch("[A-Z]{2}", code) for suffix in ("", *(f"-{s}" for s in subdivisions))))
 
 
 def _calendar(value: object) -> str | None:

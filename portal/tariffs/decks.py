@@ -2,6 +2,7 @@
 replacing it, all or nothing. A bad deck is refused whole, with every bad line named."""
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from sqlalchemy import delete, insert, select, update
 
 from portal.csv_cells import escape_cell, unescape_cell
 from portal.extensions import db
+from portal.inputs import BLANKS, CONTROL, whole_number
 from portal.ledger.amounts import parse_amount
 from portal.ledger.errors import InvalidAmount
 from portal.models.tariffs import bump_tariff_version
@@ -39,7 +41,7 @@ class DeckResult:
 
 
 def _text(value):
-    return "" if value is None else str(value).strip()
+    return "" if value is None else str(value).strip(BLANKS)
 
 
 def _digits(value, name, problems, shortest):
@@ -78,6 +80,8 @@ def _shown(text):
 
 
 def _seconds(value, name, problems, minimum):
+    if isinstance(value, Decimal) and whole_number(value) is not None:
+        value = whole_number(value)  # JSON's 30.0
     text = _text(value)
     if not text:
         return 1
@@ -100,12 +104,16 @@ def _time(value, name, problems):
     return None
 
 
-def clean_row(row):
+def clean_row(row, typed=False):
     """(values, problems) for one deck row given as a mapping of column → raw value. Every column
-    gets a value, its default where the row leaves it out; `import_deck` decides which it stores."""
+    gets a value, its default where the row leaves it out; `import_deck` decides which it stores.
+    `typed` (a JSON deck) also holds each value to its JSON type and a price string to PRICE, as
+    the API's document says (`RateIn`); a CSV cell is text, and a price there may be `1E-04`."""
     problems = []
     if not isinstance(row, dict):
         return None, ["each rate must be an object"]
+    if typed:
+        problems += _type_problems(row)
     unknown = sorted(str(name) for name in row if name not in COLUMNS)
     if unknown:
         problems.append(f"unknown field(s) {_some(unknown)}; the fields are {', '.join(COLUMNS)}")
@@ -114,10 +122,10 @@ def clean_row(row):
     if (prefix is None) == (number is None) and not problems:
         problems.append("give exactly one of prefix and number")
     destination = _text(row.get("destination"))
-    if len(destination) > 120:
+    if len(str(row.get("destination") or "")) > 120:
         problems.append("destination: at most 120 characters")
-    elif not destination.isprintable():
-        problems.append(f"destination: no control characters, got {destination!r}")
+    elif CONTROL.search(destination):
+        problems.append(f"destination: no control characters, got {_shown(destination)}")
     values = {
         "prefix": prefix, "number": number, "destination": destination,
         "rate": _money(row.get("rate"), "rate", problems, required=True),
@@ -159,6 +167,31 @@ def rows_from_csv(text):
     return rows
 
 
+#: A price as a JSON deck writes it in a string: unsigned, six places at most, below MAX_PRICE (the
+#: API's document gives this pattern).
+PRICE = re.compile("^\\+?0*[0-9]{1,8}(\\.[0-9]{1,6})?$")
+_TEXT_COLUMNS = ("prefix", "number", "destination", "effective_from", "effective_to")
+
+
+def _type_problems(row):
+    """What a JSON line holds that its type or form does not allow (a CSV cell is always text, and
+    an empty one is absent; in JSON that is null, but for prefix and number, whose "" is absent)."""
+    problems = [f"{name}: must be text" for name in _TEXT_COLUMNS if not isinstance(row.get(name, ""), str | None)]
+    problems += [f"{name}: must be a time, or null" for name in ("effective_from", "effective_to")
+                 if row.get(name) == ""]
+    for name in ("rate", "rate_peak", "connect_fee"):
+        value = row.get(name)
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal | None):
+            problems.append(f"{name}: must be a decimal number or a string holding one")
+        elif isinstance(value, str) and not PRICE.fullmatch(value):
+            problems.append(f"{name}: must be written like 0.0123 (no sign, six places at most), got {_shown(value)}")
+    for name in ("t1", "t2"):
+        value = row.get(name)
+        if value is not None and whole_number(value) is None:
+            problems.append(f"{name}: must be a whole number of seconds")
+    return problems
+
+
 def _some(names, shown=10):
     """A few names for a message, however many a malformed header holds."""
     listed = ", ".join(repr(name[:40]) for name in names[:shown])
@@ -191,11 +224,11 @@ def _key(values):
     return values["prefix"], values["number"], values["effective_from"]
 
 
-def validate(numbered_rows):
+def validate(numbered_rows, typed=False):
     """Every row cleaned, or DeckRejected naming every bad line (duplicates included)."""
     errors, cleaned, seen = {}, [], {}
     for line, row in numbered_rows:
-        values, problems = clean_row(row)
+        values, problems = clean_row(row, typed)
         if not problems:
             key = _key(values)
             if key in seen:
@@ -210,13 +243,14 @@ def validate(numbered_rows):
     return cleaned
 
 
-def import_deck(model, plan_id, numbered_rows, mode):
+def import_deck(model, plan_id, numbered_rows, mode, typed=False):
     """Load rows into a plan: `merge` updates matching rows and adds new ones, `replace` makes the
     deck exactly these rows. A merged row changes only the columns it names (its CSV header or
     its JSON keys), so `prefix,rate` reprices without resetting T1/T2 or the peak price; a new
-    row gets the defaults for the rest. One transaction; the caller commits."""
+    row gets the defaults for the rest. `typed`: the rows are JSON (see `clean_row`). One
+    transaction; the caller commits."""
     numbered_rows = list(numbered_rows)
-    rows = validate(numbered_rows)
+    rows = validate(numbered_rows, typed)
     deleted = 0
     existing = {}
     if mode == "replace":

@@ -52,8 +52,10 @@ def create_retail_plan(name, currency, decimals, peak):
 
 
 def _peak_schedule(name, peak):
-    """The row for `peak`, the rating engine's PeakSchedule: stored as the engine accepted it."""
-    return PeakSchedule(name=f"{name} peak", timezone=peak.timezone, weekdays=",".join(map(str, sorted(peak.weekdays))),
+    """The row for `peak`, the rating engine's PeakSchedule: stored as the engine accepted it, named
+    after its plan within the 120 characters its column holds."""
+    return PeakSchedule(name=f"{name[:115]} peak", timezone=peak.timezone,
+                        weekdays=",".join(map(str, sorted(peak.weekdays))),
                         start_time=peak.start, end_time=peak.end, holiday_country=peak.holiday_country or "",
                         extra_holidays=[PeakHoliday(day=day) for day in sorted(peak.extra_holidays)])
 

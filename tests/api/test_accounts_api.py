@@ -203,8 +203,8 @@ def test_json_numbers_are_read_exactly(api, plans):
     assert response.get_json()["balance"] == "0.100000"
 
 
-@pytest.mark.parametrize("body", ['{"type": "payment", "amount": "1e3"}', '{"type": "payment", "amount": 1e3}',
-                                  '{"type": "payment", "amount": 1000}', '{"type": "payment", "amount": "1000.0"}'])
+@pytest.mark.parametrize("body", ['{"type": "payment", "amount": 1e3}', '{"type": "payment", "amount": 1000}',
+                                  '{"type": "payment", "amount": "1000.0"}', '{"type": "payment", "amount": "+01000"}'])
 def test_every_amount_is_answered_with_six_places(api, plans, body):
     new_account(api, plans)
     response = api.post("/accounts/5001/transactions", data=body,
@@ -214,6 +214,16 @@ def test_every_amount_is_answered_with_six_places(api, plans, body):
     assert (answer["amount"], answer["balance"], answer["available"]) == ("1000.000000", "1000.000000",
                                                                            "1100.000000")
     assert api.get("/accounts/5001/transactions").get_json()["items"][0]["amount"] == "1000.000000"
+
+
+@pytest.mark.parametrize("amount", ["1e3", ".5", "5.", " 5", "1_000", "1000000000000", "0.0000001"])
+def test_an_amount_string_is_written_as_the_document_says(api, plans, amount):
+    """Digits, a point and six places at most (`parsing.MONEY_PATTERN`): what the OpenAPI document
+    calls a valid amount string, no more (the ledger alone would also read 1e3 or .5)."""
+    new_account(api, plans)
+    response = api.post("/accounts/5001/transactions", json={"type": "payment", "amount": amount},
+                        headers={"Idempotency-Key": f"form-{amount}"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "invalid_amount")
 
 
 @pytest.mark.parametrize("kind, amount, description, status, code", [

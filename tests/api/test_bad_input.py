@@ -15,9 +15,10 @@ NIGHT = "2026-10-06T22:00:00Z"
 #: Well-formed times outside what is billed: datetime's ends, offsets that carry them past, and
 #: the first moments before and after the window.
 FAR_TIMES = ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-23:59",
-             "0001-01-01T00:00:00+23:59", "1999-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "2199-12-31T23:00:00-01:00"]
-#: Inside the window, at its very edges.
-EDGE_TIMES = ["2000-01-01T00:00:00Z", "2199-12-31T23:59:59Z", "2026-10-05T14:03:00+23:59"]
+             "0001-01-01T00:00:00+23:59", "1999-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "2200-01-01"]
+#: Inside the window, at its very edges: the year as written counts.
+EDGE_TIMES = ["2000-01-01T00:00:00Z", "2199-12-31T23:59:59Z", "2000-01-01T00:30:00+01:00", "2199-12-31T23:00-01:00",
+              "2026-10-05T14:03:00+23:59", "2026-10-05"]
 LONE_SURROGATE = "\ud800"
 
 
@@ -76,7 +77,7 @@ def _time_requests(at):
 def test_a_time_outside_the_billed_window_is_a_400_naming_it(api, method, path, body, field):
     response = getattr(api, method)(path, **({} if body is None else {"json": body}))
     error = refused(response, field)
-    assert "between 2000-01-01T00:00:00Z and 2199-12-31T23:59:59Z" in error["fields"][field]
+    assert "written in the years 2000 to 2199" in error["fields"][field]
 
 
 @pytest.mark.parametrize("at", EDGE_TIMES)
@@ -86,12 +87,12 @@ def test_times_at_the_edges_of_the_window_are_answered(api, demo, at):
                                                   "at": at}).status_code == 200
 
 
-@pytest.mark.parametrize("start", FAR_TIMES)
+@pytest.mark.parametrize("start", [at for at in FAR_TIMES if "T" in at])  # a CDR's times have a clock
 def test_a_cdr_dated_outside_the_window_is_rejected_alone(app, switch_api, demo, start):
     batch = [cdr("before"), cdr("far", start=start, answer=None, end=None), cdr("after")]
     body = switch_api.post("/cdrs", json={"cdrs": batch}).get_json()
     assert body["accepted"] == 2 and [r["index"] for r in body["rejected"]] == [1]
-    assert body["rejected"][0]["error"].startswith("start: must be between 2000-01-01T00:00:00Z")
+    assert body["rejected"][0]["error"].startswith("start: must be written in the years 2000 to 2199")
     assert stored(app) == {"before", "after"}
 
 
@@ -145,11 +146,16 @@ def test_a_day_long_call_is_taken_and_the_limit_follows_max_cdr_seconds(app, swi
     ("post", "/cdrs/rerate", {"from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z",
                               "account": LONE_SURROGATE}, "account"),
     ("post", "/invoices/run", {"period": "2026-10", "account": LONE_SURROGATE}, "account"),
-    ("post", "/ban-plans", {"name": "B", "prefixes": ["1900"], LONE_SURROGATE: 1}, "\\ud800"),
 ])
 def test_a_lone_surrogate_in_any_string_is_a_400_for_its_field(api, account_1001, method, path, body, field):
-    error = refused(raw_json(api, method, path, body), field)
-    assert "lone surrogate" in error["fields"][field]
+    refused(raw_json(api, method, path, body), field)
+
+
+def test_a_field_the_api_does_not_know_is_ignored_whatever_it_holds(api):
+    """The document allows fields it does not name: one holding a NUL or a lone surrogate is never
+    stored, so it costs the request nothing."""
+    body = {"name": "Ban", "prefixes": ["1900"], "note": {"deep": ["\x00", LONE_SURROGATE]}, LONE_SURROGATE: 1}
+    assert raw_json(api, "post", "/ban-plans", body).status_code == 201
 
 
 @pytest.mark.parametrize("name", ["uuid", "account", "caller", "callee", "start", "billsec", "hangup_cause",
@@ -170,14 +176,16 @@ def _b64(text):
 
 
 @pytest.mark.parametrize("path", ["/cdrs", "/accounts/1001/transactions", "/invoices"])
-@pytest.mark.parametrize("cursor", [_b64("99999999999999999999999"), _b64(str(2**31)), "99999999999999999999999",
-                                    _b64("-5"), _b64("1e3"), _b64("٣"), "not-a-cursor", "%FF%FE"])
+@pytest.mark.parametrize("cursor", ["-5", "1e3", "٣", "12a", "", "%FF%FE", "1&cursor=2", _b64("12")])
 def test_a_cursor_this_api_did_not_give_is_a_400(api, account_1001, path, cursor):
     refused(api.get(f"{path}?cursor={cursor}"), "cursor")
 
 
-def test_a_cursor_at_the_largest_id_is_answered(api):
-    assert api.get(f"/cdrs?cursor={_b64(str(2**31 - 1))}").status_code == 200
+@pytest.mark.parametrize("path", ["/cdrs", "/accounts/1001/transactions", "/invoices"])
+@pytest.mark.parametrize("cursor", [str(2**31 - 1), str(2**31), "99999999999999999999999", "9" * 5000, "0"])
+def test_a_cursor_at_or_past_every_id_is_answered(api, account_1001, path, cursor):
+    """Ids are 32-bit integers; a cursor past them all bounds nothing (it once overflowed)."""
+    assert api.get(f"{path}?cursor={cursor}").status_code == 200
 
 
 # --- Rate decks ------------------------------------------------------------------------------------

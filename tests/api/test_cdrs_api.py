@@ -263,14 +263,12 @@ def test_asterisk_columns_option_rejects_rows_of_another_width(switch_api, demo)
                                                       "got 18"}]
 
 
-@pytest.mark.parametrize("query, message", [
-    ("&columns=uniqueid,linkedid", ("columns: the Asterisk columns after amaflags, one of uniqueid, userfield, "
-                                    "uniqueid,userfield; got 'uniqueid,linkedid'")),
-    ("&columns=userfield,uniqueid", "columns: the Asterisk columns after amaflags"),
-])
-def test_asterisk_columns_option_must_name_a_layout_cdr_csv_writes(switch_api, demo, query, message):
+@pytest.mark.parametrize("query", ["&columns=uniqueid,linkedid", "&columns=userfield,uniqueid"])
+def test_asterisk_columns_option_must_name_a_layout_cdr_csv_writes(switch_api, demo, query):
+    """The layouts are the document's enum for `columns`, which the query is held to."""
     status, body = post_asterisk(switch_api, asterisk("Atlas Voice"), query)
-    assert (status, body["error"]["code"]) == (400, "invalid_csv") and body["error"]["message"].startswith(message)
+    assert (status, body["error"]["code"]) == (400, "invalid_input")
+    assert body["error"]["fields"]["columns"].startswith("one of: uniqueid, userfield, uniqueid,userfield")
 
 
 def test_columns_option_is_only_for_asterisk(switch_api, demo):
