@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Cdr, RetailRate
+from portal.models import AuditEvent, Cdr, RetailRate
 from tests import factories
 
 NIGHT = "2026-10-06T22:00:00Z"
@@ -94,6 +94,18 @@ def test_a_cdr_dated_outside_the_window_is_rejected_alone(app, switch_api, demo,
     assert body["accepted"] == 2 and [r["index"] for r in body["rejected"]] == [1]
     assert body["rejected"][0]["error"].startswith("start: must be written in the years 2000 to 2199")
     assert stored(app) == {"before", "after"}
+
+
+@pytest.mark.parametrize("start, end", [
+    ("2059-10-17T02:32:07.809Z", "2176-02-29T06:34:51.919380"),
+    ("2000-01-01T00:00:00.000001+23:59", "2199-12-31T23:59:59.999999-23:59"),
+])
+def test_a_rerate_over_any_window_is_answered_and_audited(app, api, start, end):
+    """Its audit event once named the period to the microsecond, past the 64 characters it holds."""
+    response = api.post("/cdrs/rerate", json={"from": start, "to": end})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.object_id).where(AuditEvent.action == "rerate")).count("Z") == 2
 
 
 # --- Endless calls ------------------------------------------------------------------------------
